@@ -1,0 +1,29 @@
+"""Business errors raised by services: a machine code and a Chinese message."""
+
+from __future__ import annotations
+
+
+class BusinessError(Exception):
+    """A refusal the caller can act on. The API answers it with ``status``."""
+
+    status = 400
+
+    def __init__(
+        self, code: str, message: str, *, fields: dict[str, list[dict[str, str]]] | None = None
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+class TransitionError(BusinessError):
+    """The object is not in a state that allows this action."""
+
+    status = 409
+
+
+class ActorNotAllowed(BusinessError):
+    """The actor's role does not allow this action."""
+
+    status = 403

@@ -1,0 +1,475 @@
+"""The center's core tables. No business rules here: services write, selectors read."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from gjj.policy import TermBand, ValueKind
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+def mask_id_number(value: str) -> str:
+    """110101********1234: first six and last four stay visible."""
+    if not value or len(value) < 10:
+        return value
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class Employer(models.Model):
+    name = models.CharField("单位名称", max_length=200)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    address = models.CharField("单位地址", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "缴存单位"
+        verbose_name_plural = "缴存单位"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Depositor(models.Model):
+    name = models.CharField("姓名", max_length=50)
+    id_number = models.CharField("身份证号码", max_length=18, unique=True)
+    birth_date = models.DateField("出生日期")
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+    hukou_city = models.CharField("户籍所在城市", max_length=50, blank=True)
+    hukou_since = models.DateField("落户日期", null=True, blank=True)
+    employer = models.ForeignKey(
+        Employer, verbose_name="缴存单位", on_delete=models.PROTECT, null=True, blank=True
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录用户",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="depositor",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "缴存职工"
+        verbose_name_plural = "缴存职工"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.masked_id_number}）"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class AccountStatus(models.TextChoices):
+    """JGJ/T 320-2014 个人账户状态."""
+
+    NORMAL = "01", "正常"
+    SEALED = "02", "封存"
+    MERGED = "03", "合并销户"
+    TRANSFERRED_OUT = "04", "外部转出销户"
+    WITHDRAWN_CLOSED = "05", "提取销户"
+    FROZEN = "06", "冻结"
+    OTHER = "99", "其他"
+
+
+class ProvidentAccount(models.Model):
+    depositor = models.OneToOneField(
+        Depositor, verbose_name="缴存职工", on_delete=models.PROTECT, related_name="account"
+    )
+    account_number = models.CharField("个人账号", max_length=20, unique=True)
+    status = models.CharField(
+        "账户状态", max_length=2, choices=AccountStatus.choices, default=AccountStatus.NORMAL
+    )
+    deposit_base = models.DecimalField("缴存基数", **MONEY)
+    employee_monthly = models.DecimalField("个人月缴存额", **MONEY)
+    employer_monthly = models.DecimalField("单位月缴存额", **MONEY)
+    opened_on = models.DateField("开户日期")
+    continuous_deposit_months = models.PositiveIntegerField("连续缴存月数", default=0)
+    # Kept equal to the sum of the ledger by the posting service, under a row lock.
+    balance = models.DecimalField("账户余额", default=Decimal("0.00"), editable=False, **MONEY)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "个人公积金账户"
+        verbose_name_plural = "个人公积金账户"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="account_balance_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return self.account_number
+
+
+class EntryType(models.TextChoices):
+    """Ledger business types (JGJ/T 320-2014 业务类型)."""
+
+    REMITTANCE = "01", "汇缴"
+    SUPPLEMENT = "02", "补缴"
+    PARTIAL_WITHDRAWAL = "03", "部分提取"
+    CLOSING_WITHDRAWAL = "04", "销户提取"
+    YEAR_END_INTEREST = "05", "年终结息"
+    TRANSFER_IN = "06", "转入"
+    TRANSFER_OUT = "07", "转出"
+    REVERSAL = "08", "冲账"
+
+
+class WithdrawalReason(models.TextChoices):
+    """JGJ/T 320-2014 提取原因."""
+
+    PURCHASE = "01", "购买住房"
+    BUILD = "02", "建造、翻建、大修自住住房"
+    RETIREMENT = "03", "离休、退休"
+    DISABILITY = "04", "丧失劳动能力并终止劳动关系"
+    EMIGRATION = "05", "户口迁出或出境定居"
+    LOAN_REPAYMENT = "06", "偿还购房贷款本息"
+    RENT = "07", "房租超出家庭工资收入规定比例"
+    DEATH = "08", "死亡"
+    MEDICAL = "09", "大病医疗"
+    OTHER = "99", "其他"
+
+
+class AccountEntry(models.Model):
+    """One movement of an account. Never edited or deleted; corrected by a reversal."""
+
+    account = models.ForeignKey(
+        ProvidentAccount, verbose_name="账户", on_delete=models.PROTECT, related_name="entries"
+    )
+    entry_type = models.CharField("业务类型", max_length=2, choices=EntryType.choices)
+    # Signed: credits positive, debits negative.
+    amount = models.DecimalField("发生额", **MONEY)
+    balance_after = models.DecimalField("发生后余额", **MONEY)
+    value_date = models.DateField("记账日期")
+    withdrawal_reason = models.CharField(
+        "提取原因", max_length=2, choices=WithdrawalReason.choices, blank=True
+    )
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name="冲正的分录",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+    )
+    memo = models.CharField("摘要", max_length=200, blank=True)
+    reference = models.CharField("业务流水号", max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "账户明细"
+        verbose_name_plural = "账户明细"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="entry_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.get_entry_type_display()} {self.amount}"
+
+
+class Relation(models.TextChoices):
+    SPOUSE = "spouse", "配偶"
+    PARENT = "parent", "父母"
+    CHILD = "child", "子女"
+
+
+class FamilyMember(models.Model):
+    """A relative of a depositor; ``relative_depositor`` is set when they deposit too."""
+
+    depositor = models.ForeignKey(
+        Depositor, verbose_name="缴存职工", on_delete=models.PROTECT, related_name="family"
+    )
+    relation = models.CharField("关系", max_length=10, choices=Relation.choices)
+    name = models.CharField("姓名", max_length=50)
+    id_number = models.CharField("身份证号码", max_length=18)
+    birth_date = models.DateField("出生日期")
+    relative_depositor = models.ForeignKey(
+        Depositor,
+        verbose_name="对应缴存职工",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    evidence = models.CharField("关系证明", max_length=200, blank=True)
+    verified_at = models.DateTimeField("核验时间", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="核验人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ended_on = models.DateField("关系终止日期", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "家庭成员"
+        verbose_name_plural = "家庭成员"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["depositor", "id_number"],
+                condition=Q(ended_on__isnull=True),
+                name="family_member_unique_current",
+            ),
+            models.UniqueConstraint(
+                fields=["depositor"],
+                condition=Q(relation="spouse", ended_on__isnull=True),
+                name="family_one_current_spouse",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.depositor.name}的{self.get_relation_display()}{self.name}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class PropertyType(models.TextChoices):
+    COMMERCIAL = "commercial", "商品住房"
+    AFFORDABLE = "affordable", "保障性住房"
+    OTHER = "other", "其他"
+
+
+class Home(models.Model):
+    """A home registered to a member of a household, in the city."""
+
+    owner = models.ForeignKey(
+        Depositor, verbose_name="产权人", on_delete=models.PROTECT, related_name="homes"
+    )
+    address = models.CharField("房屋坐落", max_length=300)
+    city = models.CharField("所在城市", max_length=50, default="阳泉")
+    certificate_number = models.CharField("不动产权证号", max_length=60, blank=True)
+    property_type = models.CharField(
+        "房屋性质", max_length=12, choices=PropertyType.choices, default=PropertyType.COMMERCIAL
+    )
+    registered_on = models.DateField("登记日期")
+    disposed_on = models.DateField("转让日期", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "家庭住房"
+        verbose_name_plural = "家庭住房"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class PfLoanRecord(models.Model):
+    """Provident-fund loan history of a depositor (this center or elsewhere)."""
+
+    class Source(models.TextChoices):
+        OWN = "own", "本中心"
+        ELSEWHERE = "elsewhere", "异地中心"
+
+    borrower = models.ForeignKey(
+        Depositor, verbose_name="借款人", on_delete=models.PROTECT, related_name="pf_loans"
+    )
+    source = models.CharField("贷款来源", max_length=10, choices=Source.choices)
+    lender = models.CharField("发放机构", max_length=100)
+    contract_number = models.CharField("合同编号", max_length=60, blank=True)
+    amount = models.DecimalField("贷款金额", **MONEY)
+    issued_on = models.DateField("发放日期")
+    settled_on = models.DateField("结清日期", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "公积金贷款记录"
+        verbose_name_plural = "公积金贷款记录"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.borrower.name} {self.lender} {self.issued_on}"
+
+
+class SpecialGroup(models.TextChoices):
+    TALENT = "talent", "引进人才"
+    NEW_CITIZEN = "new_citizen", "新市民"
+    YOUTH = "youth", "青年人"
+    MILITARY_FAMILY = "military_family", "现役军人家庭"
+    MULTI_CHILD = "multi_child", "多子女家庭"
+
+
+class SpecialGroupMembership(models.Model):
+    depositor = models.ForeignKey(
+        Depositor, verbose_name="缴存职工", on_delete=models.PROTECT, related_name="special_groups"
+    )
+    group = models.CharField("群体类别", max_length=20, choices=SpecialGroup.choices)
+    evidence = models.CharField("认定依据", max_length=300)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="认定人", on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField("认定时间")
+    valid_from = models.DateField("有效期起")
+    valid_to = models.DateField("有效期止", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoke_reason = models.CharField("撤销原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "特定群体认定"
+        verbose_name_plural = "特定群体认定"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.depositor.name} {self.get_group_display()}"
+
+
+class AuditLog(models.Model):
+    """Who changed what, when, from what to what, and why. Append-only."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField("操作人标识", max_length=150)
+    action = models.CharField("操作", max_length=60, db_index=True)
+    object_type = models.CharField("对象类型", max_length=60, db_index=True)
+    object_id = models.CharField("对象编号", max_length=40, db_index=True)
+    object_repr = models.CharField("对象", max_length=200)
+    old = models.JSONField("变更前", null=True, blank=True)
+    new = models.JSONField("变更后", null=True, blank=True)
+    reason = models.CharField("原因", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class PolicySource(models.TextChoices):
+    D52 = "52号", "阳政办发〔2024〕52号"
+    NATIONAL = "national", "国家规定"
+    DECISION = "decision", "中心决定"
+
+
+class PolicyParameter(models.Model):
+    """One effective-dated value of one policy parameter, with its citation.
+
+    In force from ``effective_from`` through ``effective_to`` (inclusive); the
+    latest ``effective_from`` wins. A row in force is never edited: a change is
+    a new row.
+    """
+
+    key = models.CharField("参数", max_length=80, db_index=True)
+    kind = models.CharField("类型", max_length=10, choices=[(k.value, k.value) for k in ValueKind])
+    # NULL means "the center has not set it" (the limit does not apply), not "".
+    value = models.TextField(  # noqa: DJ001
+        "取值", null=True, blank=True, help_text="留空表示中心未设置，不适用"
+    )
+    effective_from = models.DateField("生效日期")
+    effective_to = models.DateField("失效日期", null=True, blank=True)
+    document = models.CharField("依据文件", max_length=300)
+    article = models.CharField("条款", max_length=300)
+    source = models.CharField("来源", max_length=10, choices=PolicySource.choices)
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "政策参数"
+        verbose_name_plural = "政策参数"
+        ordering = ["key", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "effective_from"], name="policy_key_from_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_to__gte=models.F("effective_from")),
+                name="policy_param_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.effective_from}"
+
+
+class LoanRate(models.Model):
+    """Provident loan rate of one home tier and term band from a date."""
+
+    effective_from = models.DateField("生效日期")
+    home_tier = models.PositiveSmallIntegerField("住房套数", choices=[(1, "首套"), (2, "第二套")])
+    term_band = models.CharField(
+        "期限档次",
+        max_length=3,
+        choices=[
+            (TermBand.UP_TO_5Y.value, "五年以下（含五年）"),
+            (TermBand.OVER_5Y.value, "五年以上"),
+        ],
+    )
+    annual_rate_percent = models.DecimalField("年利率（%）", max_digits=6, decimal_places=3)
+    is_floor = models.BooleanField("为下限（不低于）", default=False)
+    document = models.CharField("依据文件", max_length=300)
+    article = models.CharField("条款", max_length=300)
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "公积金贷款利率"
+        verbose_name_plural = "公积金贷款利率"
+        ordering = ["effective_from", "home_tier", "term_band"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["effective_from", "home_tier", "term_band"], name="rate_cell_unique"
+            ),
+            models.CheckConstraint(condition=Q(annual_rate_percent__gt=0), name="rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.effective_from} {self.get_home_tier_display()} "
+            f"{self.get_term_band_display()} {self.annual_rate_percent}%"
+        )

@@ -1,0 +1,116 @@
+"""Reads of the center's core data and of policy."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Sum
+from django.utils import timezone
+
+from gjj.models import AccountEntry, LoanRate, PolicyParameter, ProvidentAccount
+from gjj.policy import (
+    Citation,
+    PolicySnapshot,
+    PolicyValue,
+    RateValue,
+    TermBand,
+    ValueKind,
+    parse_value,
+    resolve,
+)
+
+_POLICY_REVISION_KEY = "gjj:policy:revision"
+
+
+def today_local() -> date:
+    """Today's business date in Asia/Shanghai."""
+    return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def policy_revision() -> int:
+    return cache.get_or_set(_POLICY_REVISION_KEY, 0)
+
+
+def policy_cache_bump() -> None:
+    """Called by the policy services after any row is added or changed."""
+    try:
+        cache.incr(_POLICY_REVISION_KEY)
+    except ValueError:
+        cache.set(_POLICY_REVISION_KEY, 1)
+
+
+def _param_value(row: PolicyParameter) -> PolicyValue:
+    return PolicyValue(
+        key=row.key,
+        value=parse_value(row.kind, row.value),
+        kind=ValueKind(row.kind),
+        citation=Citation(
+            document=row.document,
+            article=row.article,
+            source=row.source,
+            effective_from=row.effective_from,
+            effective_to=row.effective_to,
+            row=f"param:{row.pk}",
+        ),
+        note=row.note,
+    )
+
+
+def _rate_value(row: LoanRate) -> RateValue:
+    return RateValue(
+        home_tier=row.home_tier,
+        term_band=TermBand(row.term_band),
+        annual_rate_percent=row.annual_rate_percent,
+        is_floor=row.is_floor,
+        citation=Citation(
+            document=row.document,
+            article=row.article,
+            source="national",
+            effective_from=row.effective_from,
+            effective_to=None,
+            row=f"rate:{row.pk}",
+        ),
+    )
+
+
+def policy_in_force(*, on: date) -> PolicySnapshot:
+    """Every parameter and rate in force on ``on``, each with its citation.
+
+    Cached per date and per policy revision (bumped by every policy write), so
+    a quote costs no policy query after the first of the day.
+    """
+    cache_key = f"gjj:policy:{policy_revision()}:{on.isoformat()}"
+    snap = cache.get(cache_key)
+    if snap is None:
+        params = [
+            _param_value(r)
+            for r in PolicyParameter.objects.filter(effective_from__lte=on).exclude(
+                effective_to__lt=on
+            )
+        ]
+        rates = [_rate_value(r) for r in LoanRate.objects.filter(effective_from__lte=on)]
+        snap = resolve(on=on, params=params, rates=rates)
+        cache.set(cache_key, snap, timeout=3600)
+    return snap
+
+
+def measure_days_left(*, on: date) -> int | None:
+    """Days until the 52号 measure expires (0 on its last day); None when not in force."""
+    snap = policy_in_force(on=on)
+    measure = snap.measure
+    if measure is None or measure.citation.effective_to is None:
+        return None
+    return (measure.citation.effective_to - on).days
+
+
+def account_ledger_sum(*, account: ProvidentAccount) -> Decimal:
+    total = AccountEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
+    return total if total is not None else Decimal("0.00")

@@ -1,0 +1,878 @@
+"""Every write to the center's core data.
+
+Each service runs in one transaction, takes row locks in primary-key order,
+checks what it is asked to do, and writes an audit row with the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, models, transaction
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from gjj.errors import BusinessError, TransitionError
+from gjj.models import (
+    AccountEntry,
+    AccountStatus,
+    AuditLog,
+    Depositor,
+    Employer,
+    EntryType,
+    FamilyMember,
+    Home,
+    LoanRate,
+    PfLoanRecord,
+    PolicyParameter,
+    PolicySource,
+    ProvidentAccount,
+    Relation,
+    SpecialGroup,
+    SpecialGroupMembership,
+)
+from gjj.money import round_fen, to_decimal
+from gjj.policy import Key, TermBand, ValueKind, parse_value
+from gjj.selectors import policy_cache_bump, today_local
+
+M = TypeVar("M", bound=models.Model)
+Actor = AbstractBaseUser | None
+
+
+# --- audit and locking -------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal | date):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    reason: str = "",
+    actor_label: str | None = None,
+) -> AuditLog:
+    """Append one audit row; call inside the transaction of the change."""
+    label = actor_label or (actor.get_username() if actor is not None else "system")
+    return AuditLog.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=label,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        old={k: _plain(v) for k, v in old.items()} if old is not None else None,
+        new={k: _plain(v) for k, v in new.items()} if new is not None else None,
+        reason=reason[:500],
+    )
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {f: _plain(getattr(obj, f)) for f in fields}
+
+
+def lock_in_pk_order(model: type[M], pks: Iterable[int]) -> dict[int, M]:
+    """SELECT … FOR UPDATE the rows in ascending pk order (no lock-order deadlocks)."""
+    ids = sorted(set(pks))
+    rows = model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    found = {row.pk: row for row in rows}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise BusinessError("not_found", f"记录不存在：{model._meta.verbose_name} {missing}")
+    return found
+
+
+# --- employers and depositors -----------------------------------------------
+
+
+def _validated_uscc(code: str) -> str:
+    try:
+        return uscc.validate(code)
+    except StdnumError as exc:
+        raise BusinessError(
+            "invalid_credit_code",
+            "统一社会信用代码无效",
+            fields={"credit_code": [{"code": "invalid", "message": "统一社会信用代码无效"}]},
+        ) from exc
+
+
+def validated_id_number(id_number: str) -> str:
+    try:
+        return ric.validate(id_number).upper()
+    except StdnumError as exc:
+        raise BusinessError(
+            "invalid_id_number",
+            "居民身份证号码无效",
+            fields={"id_number": [{"code": "invalid", "message": "居民身份证号码无效"}]},
+        ) from exc
+
+
+def employer_create(*, name: str, credit_code: str, address: str = "", actor: Actor) -> Employer:
+    code = _validated_uscc(credit_code)
+    with transaction.atomic():
+        if Employer.objects.filter(credit_code=code).exists():
+            raise BusinessError("duplicate_employer", "该统一社会信用代码已登记")
+        employer = Employer.objects.create(name=name, credit_code=code, address=address)
+        audit_record(actor=actor, action="employer_create", obj=employer, new={"name": name})
+    return employer
+
+
+def depositor_create(
+    *,
+    name: str,
+    id_number: str,
+    actor: Actor,
+    employer: Employer | None = None,
+    phone: str = "",
+    hukou_city: str = "",
+    hukou_since: date | None = None,
+) -> Depositor:
+    """Register a depositor; birth date and sex come from the ID number."""
+    number = validated_id_number(id_number)
+    birth = ric.get_birth_date(number)
+    sex = "M" if int(number[16]) % 2 == 1 else "F"
+    with transaction.atomic():
+        if Depositor.objects.filter(id_number=number).exists():
+            raise BusinessError("duplicate_depositor", "该身份证号码已登记为缴存职工")
+        depositor = Depositor.objects.create(
+            name=name,
+            id_number=number,
+            birth_date=birth,
+            sex=sex,
+            phone=phone,
+            hukou_city=hukou_city,
+            hukou_since=hukou_since,
+            employer=employer,
+        )
+        audit_record(
+            actor=actor,
+            action="depositor_create",
+            obj=depositor,
+            new={"name": name, "employer": employer},
+        )
+    return depositor
+
+
+# --- accounts and ledger -----------------------------------------------------
+
+_ACCOUNT_TRANSITIONS: dict[str, set[str]] = {
+    AccountStatus.NORMAL: {
+        AccountStatus.SEALED,
+        AccountStatus.FROZEN,
+        AccountStatus.MERGED,
+        AccountStatus.TRANSFERRED_OUT,
+        AccountStatus.WITHDRAWN_CLOSED,
+    },
+    AccountStatus.SEALED: {
+        AccountStatus.NORMAL,
+        AccountStatus.FROZEN,
+        AccountStatus.MERGED,
+        AccountStatus.TRANSFERRED_OUT,
+        AccountStatus.WITHDRAWN_CLOSED,
+    },
+    AccountStatus.FROZEN: {AccountStatus.NORMAL, AccountStatus.SEALED},
+}
+
+
+def account_open(
+    *,
+    depositor: Depositor,
+    account_number: str,
+    deposit_base: Decimal,
+    employee_monthly: Decimal,
+    employer_monthly: Decimal,
+    opened_on: date,
+    actor: Actor,
+    continuous_deposit_months: int = 0,
+) -> ProvidentAccount:
+    for label, value in (
+        ("缴存基数", deposit_base),
+        ("个人月缴存额", employee_monthly),
+        ("单位月缴存额", employer_monthly),
+    ):
+        if to_decimal(value) < 0:
+            raise BusinessError("invalid_amount", f"{label}不能为负数")
+    with transaction.atomic():
+        if ProvidentAccount.objects.filter(depositor=depositor).exists():
+            raise BusinessError("account_exists", "该缴存职工已有个人公积金账户")
+        if ProvidentAccount.objects.filter(account_number=account_number).exists():
+            raise BusinessError("duplicate_account_number", "个人账号已存在")
+        account = ProvidentAccount.objects.create(
+            depositor=depositor,
+            account_number=account_number,
+            deposit_base=round_fen(to_decimal(deposit_base)),
+            employee_monthly=round_fen(to_decimal(employee_monthly)),
+            employer_monthly=round_fen(to_decimal(employer_monthly)),
+            opened_on=opened_on,
+            continuous_deposit_months=continuous_deposit_months,
+        )
+        audit_record(
+            actor=actor,
+            action="account_open",
+            obj=account,
+            new=snapshot(account, ["account_number", "status", "deposit_base", "opened_on"]),
+        )
+    return account
+
+
+def account_status_change(
+    *, account: ProvidentAccount, status: str, actor: Actor, reason: str
+) -> ProvidentAccount:
+    if not reason.strip():
+        raise BusinessError("reason_required", "变更账户状态必须填写原因")
+    with transaction.atomic():
+        locked = lock_in_pk_order(ProvidentAccount, [account.pk])[account.pk]
+        if status not in _ACCOUNT_TRANSITIONS.get(locked.status, set()):
+            raise TransitionError(
+                "invalid_transition",
+                f"账户状态不能由“{locked.get_status_display()}”变更为“{AccountStatus(status).label}”",
+            )
+        old = locked.status
+        locked.status = status
+        locked.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="account_status_change",
+            obj=locked,
+            old={"status": old},
+            new={"status": status},
+            reason=reason,
+        )
+    return locked
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One ledger movement to post: signed amount, credits positive."""
+
+    account_id: int
+    entry_type: str
+    amount: Decimal
+    memo: str = ""
+    withdrawal_reason: str = ""
+    reference: str = ""
+
+
+_DEBIT_TYPES = {EntryType.PARTIAL_WITHDRAWAL, EntryType.CLOSING_WITHDRAWAL, EntryType.TRANSFER_OUT}
+_CREDIT_TYPES = {
+    EntryType.REMITTANCE,
+    EntryType.SUPPLEMENT,
+    EntryType.YEAR_END_INTEREST,
+    EntryType.TRANSFER_IN,
+}
+
+
+def account_entries_post(
+    *, postings: Sequence[Posting], value_date: date, actor: Actor, reason: str = ""
+) -> list[AccountEntry]:
+    """Post several movements atomically: all or none.
+
+    Accounts are locked in primary-key order; if any balance would go below
+    zero nothing is written and the error names the account.
+    """
+    if not postings:
+        raise BusinessError("empty_posting", "没有需要记账的分录")
+    for p in postings:
+        amount = to_decimal(p.amount)
+        if amount == 0 or round_fen(amount) != amount:
+            raise BusinessError("invalid_amount", "发生额必须为非零且精确到分")
+        if p.entry_type in _DEBIT_TYPES and amount > 0:
+            raise BusinessError("invalid_amount", "提取、转出分录的发生额必须为负数")
+        if p.entry_type in _CREDIT_TYPES and amount < 0:
+            raise BusinessError("invalid_amount", "缴存、结息、转入分录的发生额必须为正数")
+        if p.entry_type == EntryType.REVERSAL:
+            raise BusinessError("use_reversal_service", "冲账请使用冲正功能")
+    with transaction.atomic():
+        accounts = lock_in_pk_order(ProvidentAccount, [p.account_id for p in postings])
+        balances = {pk: acc.balance for pk, acc in accounts.items()}
+        for p in postings:
+            acc = accounts[p.account_id]
+            if acc.status not in (AccountStatus.NORMAL, AccountStatus.SEALED):
+                raise BusinessError(
+                    "account_not_active",
+                    f"账户{acc.account_number}状态为“{acc.get_status_display()}”，不能记账",
+                )
+            balances[p.account_id] += p.amount
+            if balances[p.account_id] < 0:
+                raise BusinessError(
+                    "insufficient_balance",
+                    f"账户{acc.account_number}余额不足：可用{acc.balance}元",
+                )
+        entries = []
+        running = {pk: acc.balance for pk, acc in accounts.items()}
+        for p in postings:
+            running[p.account_id] += p.amount
+            entry = AccountEntry.objects.create(
+                account_id=p.account_id,
+                entry_type=p.entry_type,
+                amount=p.amount,
+                balance_after=running[p.account_id],
+                value_date=value_date,
+                withdrawal_reason=p.withdrawal_reason,
+                memo=p.memo,
+                reference=p.reference,
+                created_by=actor if actor is not None and actor.pk else None,
+            )
+            entries.append(entry)
+            audit_record(
+                actor=actor,
+                action="account_entry_post",
+                obj=entry,
+                new={"account": p.account_id, "type": p.entry_type, "amount": p.amount},
+                reason=reason,
+            )
+        for pk, acc in accounts.items():
+            if running[pk] != acc.balance:
+                old = acc.balance
+                acc.balance = running[pk]
+                acc.save(update_fields=["balance"])
+                audit_record(
+                    actor=actor,
+                    action="account_balance_change",
+                    obj=acc,
+                    old={"balance": old},
+                    new={"balance": acc.balance},
+                    reason=reason,
+                )
+    return entries
+
+
+def account_entry_post(
+    *,
+    account: ProvidentAccount,
+    entry_type: str,
+    amount: Decimal,
+    value_date: date,
+    actor: Actor,
+    memo: str = "",
+    withdrawal_reason: str = "",
+    reference: str = "",
+) -> AccountEntry:
+    return account_entries_post(
+        postings=[
+            Posting(
+                account_id=account.pk,
+                entry_type=entry_type,
+                amount=to_decimal(amount),
+                memo=memo,
+                withdrawal_reason=withdrawal_reason,
+                reference=reference,
+            )
+        ],
+        value_date=value_date,
+        actor=actor,
+        reason=memo,
+    )[0]
+
+
+def account_entry_reverse(
+    *, entry: AccountEntry, value_date: date, actor: Actor, reason: str
+) -> AccountEntry:
+    """Cancel an entry with an opposite one (冲账); the original stays."""
+    if not reason.strip():
+        raise BusinessError("reason_required", "冲账必须填写原因")
+    with transaction.atomic():
+        account = lock_in_pk_order(ProvidentAccount, [entry.account_id])[entry.account_id]
+        original = AccountEntry.objects.select_for_update().get(pk=entry.pk)
+        if original.entry_type == EntryType.REVERSAL:
+            raise TransitionError("cannot_reverse_reversal", "冲账分录不能再冲正")
+        if AccountEntry.objects.filter(reverses=original).exists():
+            raise TransitionError("already_reversed", "该分录已冲正")
+        new_balance = account.balance - original.amount
+        if new_balance < 0:
+            raise BusinessError(
+                "insufficient_balance", f"冲正后账户余额为负：可用{account.balance}元"
+            )
+        try:
+            reversal = AccountEntry.objects.create(
+                account=account,
+                entry_type=EntryType.REVERSAL,
+                amount=-original.amount,
+                balance_after=new_balance,
+                value_date=value_date,
+                reverses=original,
+                memo=f"冲正：{reason}"[:200],
+                reference=original.reference,
+                created_by=actor if actor is not None and actor.pk else None,
+            )
+        except IntegrityError as exc:  # a concurrent reversal won the race
+            raise TransitionError("already_reversed", "该分录已冲正") from exc
+        old = account.balance
+        account.balance = new_balance
+        account.save(update_fields=["balance"])
+        audit_record(
+            actor=actor,
+            action="account_entry_reverse",
+            obj=reversal,
+            old={"entry": original.pk, "balance": old},
+            new={"balance": new_balance},
+            reason=reason,
+        )
+    return reversal
+
+
+# --- families, homes, loan history, special groups ------------------------
+
+
+def family_member_add(
+    *,
+    depositor: Depositor,
+    relation: str,
+    name: str,
+    id_number: str,
+    actor: Actor,
+    evidence: str = "",
+) -> FamilyMember:
+    number = validated_id_number(id_number)
+    if number == depositor.id_number:
+        raise BusinessError("self_relation", "不能将本人登记为家庭成员")
+    Relation(relation)
+    with transaction.atomic():
+        lock_in_pk_order(Depositor, [depositor.pk])
+        if FamilyMember.objects.filter(
+            depositor=depositor, id_number=number, ended_on__isnull=True
+        ).exists():
+            raise BusinessError("duplicate_family_member", "该家庭成员已登记")
+        if (
+            relation == Relation.SPOUSE
+            and FamilyMember.objects.filter(
+                depositor=depositor, relation=Relation.SPOUSE, ended_on__isnull=True
+            ).exists()
+        ):
+            raise BusinessError("spouse_exists", "已登记配偶，请先终止原配偶关系")
+        member = FamilyMember.objects.create(
+            depositor=depositor,
+            relation=relation,
+            name=name,
+            id_number=number,
+            birth_date=ric.get_birth_date(number),
+            relative_depositor=Depositor.objects.filter(id_number=number).first(),
+            evidence=evidence,
+        )
+        audit_record(
+            actor=actor,
+            action="family_member_add",
+            obj=member,
+            new={"relation": relation, "name": name},
+        )
+    return member
+
+
+def family_member_verify(*, member: FamilyMember, evidence: str, actor: Actor) -> FamilyMember:
+    from django.utils import timezone
+
+    if actor is None:
+        raise BusinessError("actor_required", "核验必须由经办人完成")
+    if not evidence.strip():
+        raise BusinessError("evidence_required", "核验必须注明关系证明材料")
+    with transaction.atomic():
+        locked = lock_in_pk_order(FamilyMember, [member.pk])[member.pk]
+        if locked.verified_at is not None:
+            raise TransitionError("already_verified", "该家庭关系已核验")
+        if locked.ended_on is not None:
+            raise TransitionError("relation_ended", "该家庭关系已终止")
+        locked.evidence = evidence
+        locked.verified_at = timezone.now()
+        locked.verified_by = actor
+        locked.save(update_fields=["evidence", "verified_at", "verified_by"])
+        audit_record(
+            actor=actor,
+            action="family_member_verify",
+            obj=locked,
+            old={"verified": False},
+            new={"verified": True, "evidence": evidence},
+        )
+    return locked
+
+
+def family_member_end(
+    *, member: FamilyMember, ended_on: date, actor: Actor, reason: str
+) -> FamilyMember:
+    if not reason.strip():
+        raise BusinessError("reason_required", "终止家庭关系必须填写原因")
+    with transaction.atomic():
+        locked = lock_in_pk_order(FamilyMember, [member.pk])[member.pk]
+        if locked.ended_on is not None:
+            raise TransitionError("relation_ended", "该家庭关系已终止")
+        locked.ended_on = ended_on
+        locked.save(update_fields=["ended_on"])
+        audit_record(
+            actor=actor,
+            action="family_member_end",
+            obj=locked,
+            old={"ended_on": None},
+            new={"ended_on": ended_on},
+            reason=reason,
+        )
+    return locked
+
+
+def home_register(
+    *,
+    owner: Depositor,
+    address: str,
+    registered_on: date,
+    actor: Actor,
+    city: str = "阳泉",
+    property_type: str = "commercial",
+    certificate_number: str = "",
+) -> Home:
+    with transaction.atomic():
+        home = Home.objects.create(
+            owner=owner,
+            address=address,
+            city=city,
+            property_type=property_type,
+            registered_on=registered_on,
+            certificate_number=certificate_number,
+        )
+        audit_record(
+            actor=actor,
+            action="home_register",
+            obj=home,
+            new=snapshot(home, ["owner_id", "address", "city", "registered_on"]),
+        )
+    return home
+
+
+def home_dispose(*, home: Home, disposed_on: date, actor: Actor, reason: str) -> Home:
+    with transaction.atomic():
+        locked = lock_in_pk_order(Home, [home.pk])[home.pk]
+        if locked.disposed_on is not None:
+            raise TransitionError("already_disposed", "该住房已登记转让")
+        if disposed_on < locked.registered_on:
+            raise BusinessError("invalid_date", "转让日期不能早于登记日期")
+        locked.disposed_on = disposed_on
+        locked.save(update_fields=["disposed_on"])
+        audit_record(
+            actor=actor,
+            action="home_dispose",
+            obj=locked,
+            old={"disposed_on": None},
+            new={"disposed_on": disposed_on},
+            reason=reason,
+        )
+    return locked
+
+
+def pf_loan_record_add(
+    *,
+    borrower: Depositor,
+    source: str,
+    lender: str,
+    amount: Decimal,
+    issued_on: date,
+    actor: Actor,
+    contract_number: str = "",
+    settled_on: date | None = None,
+) -> PfLoanRecord:
+    amount = to_decimal(amount)
+    if amount <= 0:
+        raise BusinessError("invalid_amount", "贷款金额必须大于零")
+    if settled_on is not None and settled_on < issued_on:
+        raise BusinessError("invalid_date", "结清日期不能早于发放日期")
+    with transaction.atomic():
+        record = PfLoanRecord.objects.create(
+            borrower=borrower,
+            source=source,
+            lender=lender,
+            amount=round_fen(amount),
+            issued_on=issued_on,
+            settled_on=settled_on,
+            contract_number=contract_number,
+        )
+        audit_record(
+            actor=actor,
+            action="pf_loan_record_add",
+            obj=record,
+            new=snapshot(record, ["borrower_id", "lender", "amount", "issued_on", "settled_on"]),
+        )
+    return record
+
+
+def pf_loan_record_settle(*, record: PfLoanRecord, settled_on: date, actor: Actor) -> PfLoanRecord:
+    with transaction.atomic():
+        locked = lock_in_pk_order(PfLoanRecord, [record.pk])[record.pk]
+        if locked.settled_on is not None:
+            raise TransitionError("already_settled", "该贷款已结清")
+        if settled_on < locked.issued_on:
+            raise BusinessError("invalid_date", "结清日期不能早于发放日期")
+        locked.settled_on = settled_on
+        locked.save(update_fields=["settled_on"])
+        audit_record(
+            actor=actor,
+            action="pf_loan_record_settle",
+            obj=locked,
+            old={"settled_on": None},
+            new={"settled_on": settled_on},
+        )
+    return locked
+
+
+def special_group_grant(
+    *,
+    depositor: Depositor,
+    group: str,
+    evidence: str,
+    valid_from: date,
+    actor: Actor,
+    valid_to: date | None = None,
+) -> SpecialGroupMembership:
+    from django.utils import timezone
+
+    SpecialGroup(group)
+    if actor is None:
+        raise BusinessError("actor_required", "特定群体须由经办人认定")
+    if not evidence.strip():
+        raise BusinessError("evidence_required", "特定群体认定必须注明依据")
+    if valid_to is not None and valid_to < valid_from:
+        raise BusinessError("invalid_date", "有效期止不能早于有效期起")
+    with transaction.atomic():
+        membership = SpecialGroupMembership.objects.create(
+            depositor=depositor,
+            group=group,
+            evidence=evidence,
+            verified_by=actor,
+            verified_at=timezone.now(),
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        audit_record(
+            actor=actor,
+            action="special_group_grant",
+            obj=membership,
+            new={"group": group, "valid_from": valid_from, "valid_to": valid_to},
+            reason=evidence,
+        )
+    return membership
+
+
+def special_group_revoke(
+    *, membership: SpecialGroupMembership, actor: Actor, reason: str
+) -> SpecialGroupMembership:
+    from django.utils import timezone
+
+    if not reason.strip():
+        raise BusinessError("reason_required", "撤销认定必须填写原因")
+    with transaction.atomic():
+        locked = lock_in_pk_order(SpecialGroupMembership, [membership.pk])[membership.pk]
+        if locked.revoked_at is not None:
+            raise TransitionError("already_revoked", "该认定已撤销")
+        locked.revoked_at = timezone.now()
+        locked.revoke_reason = reason
+        locked.save(update_fields=["revoked_at", "revoke_reason"])
+        audit_record(
+            actor=actor,
+            action="special_group_revoke",
+            obj=locked,
+            old={"revoked": False},
+            new={"revoked": True},
+            reason=reason,
+        )
+    return locked
+
+
+# --- policy --------------------------------------------------------------------
+
+_PARAM_FIELDS = [
+    "key",
+    "kind",
+    "value",
+    "effective_from",
+    "effective_to",
+    "document",
+    "article",
+    "source",
+    "note",
+]
+
+
+def _check_policy_row(
+    *, key: str, kind: str, value: str | None, effective_from: date, effective_to: date | None
+) -> None:
+    known = {k.value for k in Key}
+    if key not in known:
+        raise BusinessError("unknown_policy_key", f"未知的政策参数：{key}")
+    try:
+        parse_value(ValueKind(kind), value)
+    except (ValueError, ArithmeticError) as exc:
+        raise BusinessError("invalid_policy_value", f"参数取值与类型“{kind}”不符") from exc
+    if effective_to is not None and effective_to < effective_from:
+        raise BusinessError("invalid_date", "失效日期不能早于生效日期")
+
+
+def policy_parameter_add(
+    *,
+    key: str,
+    kind: str,
+    value: str | None,
+    effective_from: date,
+    document: str,
+    article: str,
+    source: str,
+    actor: Actor,
+    effective_to: date | None = None,
+    note: str = "",
+    allow_past: bool = False,
+) -> PolicyParameter:
+    """Add a dated row. It may only start after today: policy in force is never rewritten.
+
+    ``allow_past`` is for data migrations that load published history. An empty
+    value means the parameter is unset.
+    """
+    value = value if value not in ("", None) else None
+    _check_policy_row(
+        key=key, kind=kind, value=value, effective_from=effective_from, effective_to=effective_to
+    )
+    PolicySource(source)
+    if not document.strip() or not article.strip():
+        raise BusinessError("citation_required", "政策参数必须注明依据文件和条款")
+    if not allow_past and effective_from <= today_local():
+        raise BusinessError("policy_in_force_immutable", "新增政策参数的生效日期必须晚于今天")
+    with transaction.atomic():
+        if PolicyParameter.objects.filter(key=key, effective_from=effective_from).exists():
+            raise BusinessError("duplicate_policy_row", "该参数在同一生效日期已有记录")
+        row = PolicyParameter.objects.create(
+            key=key,
+            kind=kind,
+            value=value,
+            effective_from=effective_from,
+            effective_to=effective_to,
+            document=document,
+            article=article,
+            source=source,
+            note=note,
+            created_by=actor if actor is not None and actor.pk else None,
+        )
+        audit_record(
+            actor=actor, action="policy_parameter_add", obj=row, new=snapshot(row, _PARAM_FIELDS)
+        )
+        transaction.on_commit(policy_cache_bump)
+    return row
+
+
+def policy_parameter_update(
+    *, row: PolicyParameter, changes: dict[str, Any], actor: Actor, reason: str
+) -> PolicyParameter:
+    """Correct a row that has not yet taken effect; rows in force are immutable."""
+    if not reason.strip():
+        raise BusinessError("reason_required", "修改政策参数必须填写原因")
+    bad = set(changes) - set(_PARAM_FIELDS) | ({"key"} & set(changes))
+    if bad:
+        raise BusinessError("invalid_field", f"不能修改字段：{', '.join(sorted(bad))}")
+    with transaction.atomic():
+        locked = lock_in_pk_order(PolicyParameter, [row.pk])[row.pk]
+        if locked.effective_from <= today_local():
+            raise BusinessError(
+                "policy_in_force_immutable", "已生效的政策参数不能修改，请新增一条更晚生效的记录"
+            )
+        old = snapshot(locked, _PARAM_FIELDS)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        _check_policy_row(
+            key=locked.key,
+            kind=locked.kind,
+            value=locked.value,
+            effective_from=locked.effective_from,
+            effective_to=locked.effective_to,
+        )
+        if locked.effective_from <= today_local():
+            raise BusinessError("policy_in_force_immutable", "生效日期必须晚于今天")
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="policy_parameter_update",
+            obj=locked,
+            old=old,
+            new=snapshot(locked, _PARAM_FIELDS),
+            reason=reason,
+        )
+        transaction.on_commit(policy_cache_bump)
+    return locked
+
+
+def policy_rate_add(
+    *,
+    effective_from: date,
+    home_tier: int,
+    term_band: str,
+    annual_rate_percent: Decimal,
+    document: str,
+    article: str,
+    actor: Actor,
+    is_floor: bool = False,
+    note: str = "",
+    allow_past: bool = False,
+) -> LoanRate:
+    rate = to_decimal(annual_rate_percent)
+    TermBand(term_band)
+    if home_tier not in (1, 2):
+        raise BusinessError("invalid_home_tier", "住房套数只能为首套或第二套")
+    if rate <= 0 or rate >= 100:
+        raise BusinessError("invalid_rate", "年利率必须大于0且小于100")
+    if not document.strip() or not article.strip():
+        raise BusinessError("citation_required", "利率必须注明依据文件和条款")
+    if not allow_past and effective_from <= today_local():
+        raise BusinessError("policy_in_force_immutable", "新增利率的生效日期必须晚于今天")
+    with transaction.atomic():
+        if LoanRate.objects.filter(
+            effective_from=effective_from, home_tier=home_tier, term_band=term_band
+        ).exists():
+            raise BusinessError("duplicate_rate_row", "该档次在同一生效日期已有利率")
+        row = LoanRate.objects.create(
+            effective_from=effective_from,
+            home_tier=home_tier,
+            term_band=term_band,
+            annual_rate_percent=rate,
+            is_floor=is_floor,
+            document=document,
+            article=article,
+            note=note,
+            created_by=actor if actor is not None and actor.pk else None,
+        )
+        audit_record(
+            actor=actor,
+            action="policy_rate_add",
+            obj=row,
+            new=snapshot(row, ["effective_from", "home_tier", "term_band", "annual_rate_percent"]),
+        )
+        transaction.on_commit(policy_cache_bump)
+    return row
+
+
+def policy_check_record(*, on: date) -> dict[str, Any]:
+    """Nightly: note the policy version in force and the measure's days left."""
+    from gjj.selectors import measure_days_left, policy_in_force
+
+    snap = policy_in_force(on=on)
+    result = {
+        "business_date": on.isoformat(),
+        "policy_version": snap.version,
+        "measure_days_left": measure_days_left(on=on),
+    }
+    with transaction.atomic():
+        measure = (
+            PolicyParameter.objects.filter(key=Key.MEASURE).order_by("-effective_from").first()
+        )
+        if measure is not None:
+            audit_record(
+                actor=None,
+                actor_label="batch:policy_nightly_check",
+                action="policy_check",
+                obj=measure,
+                new=result,
+            )
+    return result

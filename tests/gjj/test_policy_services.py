@@ -1,0 +1,122 @@
+"""Policy rows in force are never rewritten; changes are new, later rows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from gjj import services
+from gjj.errors import BusinessError
+from gjj.models import AuditLog, PolicyParameter
+from gjj.policy import Key
+from gjj.selectors import policy_in_force, today_local
+
+pytestmark = pytest.mark.django_db
+
+
+def _add(actor, **kw):
+    base = dict(
+        key=Key.LOAN_CAP_STANDARD,
+        kind="decimal",
+        value="950000.00",
+        effective_from=today_local() + timedelta(days=10),
+        document="测试文件",
+        article="第一条",
+        source="decision",
+        actor=actor,
+    )
+    base.update(kw)
+    return services.policy_parameter_add(**base)
+
+
+def test_a_future_row_takes_effect_on_its_date_and_not_before(
+    clerk, django_capture_on_commit_callbacks
+):
+    # Given no standard cap after the measure expires (2027-10-16)
+    start = date(2028, 1, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        _add(clerk, effective_from=start)
+    assert policy_in_force(on=start - timedelta(days=1)).value(Key.LOAN_CAP_STANDARD) is None
+    assert policy_in_force(on=start).value(Key.LOAN_CAP_STANDARD) == Decimal("950000.00")
+
+
+def test_adding_a_row_refreshes_the_cached_snapshot(clerk, django_capture_on_commit_callbacks):
+    day = today_local() + timedelta(days=30)
+    assert policy_in_force(on=day).value(Key.BALANCE_MULTIPLE) is None  # cached now
+    with django_capture_on_commit_callbacks(execute=True):
+        _add(clerk, key=Key.BALANCE_MULTIPLE, value="15", effective_from=day)
+    assert policy_in_force(on=day).value(Key.BALANCE_MULTIPLE) == Decimal("15")
+
+
+@pytest.mark.parametrize("days", [0, -1, -400])
+def test_a_row_cannot_start_today_or_earlier(clerk, days):
+    with pytest.raises(BusinessError) as err:
+        _add(clerk, effective_from=today_local() + timedelta(days=days))
+    assert err.value.code == "policy_in_force_immutable"
+
+
+def test_rows_in_force_cannot_be_edited(clerk):
+    row = PolicyParameter.objects.get(key=Key.LOAN_CAP_STANDARD, effective_from=date(2024, 10, 17))
+    with pytest.raises(BusinessError) as err:
+        services.policy_parameter_update(
+            row=row, changes={"value": "1.00"}, actor=clerk, reason="试图修改"
+        )
+    assert err.value.code == "policy_in_force_immutable"
+    row.refresh_from_db()
+    assert row.value == "900000.00"
+
+
+def test_a_future_row_can_be_corrected_with_audit(clerk):
+    row = _add(clerk)
+    services.policy_parameter_update(
+        row=row, changes={"value": "960000.00"}, actor=clerk, reason="录入错误"
+    )
+    log = AuditLog.objects.filter(action="policy_parameter_update").get()
+    assert log.old["value"] == "950000.00" and log.new["value"] == "960000.00"
+    assert log.reason == "录入错误"
+
+
+@pytest.mark.parametrize(
+    ("kw", "code"),
+    [
+        ({"key": "loan.unknown"}, "unknown_policy_key"),
+        ({"value": "九十万"}, "invalid_policy_value"),
+        ({"document": " "}, "citation_required"),
+        ({"effective_to": date(2020, 1, 1)}, "invalid_date"),
+    ],
+)
+def test_bad_rows_are_refused(clerk, kw, code):
+    with pytest.raises(BusinessError) as err:
+        _add(clerk, **kw)
+    assert err.value.code == code
+
+
+def test_rate_rows_follow_the_same_rule(clerk):
+    with pytest.raises(BusinessError) as err:
+        services.policy_rate_add(
+            effective_from=today_local(),
+            home_tier=1,
+            term_band="gt5",
+            annual_rate_percent=Decimal("2.35"),
+            document="x",
+            article="y",
+            actor=clerk,
+        )
+    assert err.value.code == "policy_in_force_immutable"
+    row = services.policy_rate_add(
+        effective_from=today_local() + timedelta(days=1),
+        home_tier=1,
+        term_band="gt5",
+        annual_rate_percent=Decimal("2.350"),
+        document="x",
+        article="y",
+        actor=clerk,
+    )
+    assert row.annual_rate_percent == Decimal("2.350")
+
+
+def test_migration_left_an_audit_trail_for_every_row():
+    n_params = PolicyParameter.objects.count()
+    assert AuditLog.objects.filter(action="policy_parameter_add").count() == n_params

@@ -1,0 +1,60 @@
+"""A PolicySnapshot built from the seed rows without a database, for pure tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from gjj.policy import (
+    Citation,
+    PolicySnapshot,
+    PolicyValue,
+    RateValue,
+    TermBand,
+    ValueKind,
+    parse_value,
+    resolve,
+)
+from gjj.seed import policy_2024 as seed
+
+
+def _d(s: str | None) -> date | None:
+    return date.fromisoformat(s) if s else None
+
+
+def seed_params() -> list[PolicyValue]:
+    out = []
+    for i, (key, kind, value, start, end, doc, art, source, note) in enumerate(seed.PARAMETERS):
+        out.append(
+            PolicyValue(
+                key=key,
+                value=parse_value(kind, value),
+                kind=ValueKind(kind),
+                citation=Citation(
+                    doc, art, source, date.fromisoformat(start), _d(end), f"seed-param:{i}"
+                ),
+                note=note,
+            )
+        )
+    return out
+
+
+def seed_rates() -> list[RateValue]:
+    out = []
+    for i, (start, tier, band, rate, is_floor, doc, art) in enumerate(seed.RATES):
+        out.append(
+            RateValue(
+                home_tier=tier,
+                term_band=TermBand(band),
+                annual_rate_percent=Decimal(rate),
+                is_floor=is_floor,
+                citation=Citation(
+                    doc, art, "national", date.fromisoformat(start), None, f"seed-rate:{i}"
+                ),
+            )
+        )
+    return out
+
+
+def seed_snapshot(on: date) -> PolicySnapshot:
+    return resolve(on=on, params=seed_params(), rates=seed_rates())
