@@ -1,0 +1,1126 @@
+"""The loan decision engine (domain.md §2–4): facts + policy snapshot → decision.
+
+Pure: no ORM, no Django, no clock. The decision date is ``policy.on`` and every
+number (caps, ratios, cut-off dates, terms, ages, lender lists…) is read from
+the ``PolicySnapshot`` by ``Key``; a parameter with no row in force is never
+replaced by a default — the quote is refused with ``policy_not_in_force``.
+
+Interpretations (documented product decisions):
+
+* 房票 (52号 art. 6): the voucher's face value is part of the buyer's own
+  payment and the shortfall ``price − voucher`` may be borrowed under the same
+  rules. With ``Key.VOUCHER_COUNTS_AS_OWN_FUNDS`` true the loan is therefore
+  ≤ min(price × (1 − ratio), price − voucher): a voucher at least as large as
+  the down payment covers it, a smaller one leaves the ratio limit binding.
+  When the flag is false or has no row in force the voucher does not count
+  toward the down payment and the loan is ≤ price × (1 − ratio) − voucher.
+* 商转公 home count: ``homes_owned`` is taken to *include* the home financed by
+  the commercial loan (it is already owned), so one is removed before the tier
+  is set (never below 0) — the tier is the one the home had when bought. The
+  multi-child deduction and 认贷 apply as for any loan, from the facts given.
+* Retirement: see ``loans.retirement``; the maturity (``policy.on`` + term
+  months) may not fall after the statutory retirement date + the extra years.
+* Repayment capacity: the payment compared with income × share is the one the
+  borrower really pays first — the level payment for 等额本息, the first (and
+  largest) installment for 等额本金.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+from enum import StrEnum
+from typing import Any
+
+from gjj.money import FEN, round_fen, to_decimal
+from gjj.policy import Citation, Key, PolicySnapshot, PolicyValue, RateValue, TermBand
+from loans.retirement import RetirementPolicyMissing, statutory_retirement
+from loans.schedules import (
+    RepaymentMethod,
+    add_months,
+    build_schedule,
+    level_payment,
+    max_principal_for_payment,
+    schedule_totals,
+)
+
+# --------------------------------------------------------------------------- enums
+
+
+class PropertyType(StrEnum):
+    COMMERCIAL = "commercial"
+    AFFORDABLE = "affordable"
+
+    @property
+    def label(self) -> str:
+        return {"commercial": "商品住房", "affordable": "保障性住房"}[self.value]
+
+
+class SpecialGroup(StrEnum):
+    TALENT = "talent"
+    NEW_CITIZEN = "new_citizen"
+    YOUTH = "youth"
+    MILITARY_FAMILY = "military_family"
+    MULTI_CHILD = "multi_child"
+
+    @property
+    def label(self) -> str:
+        return _GROUP_LABELS[self.value]
+
+
+_GROUP_LABELS: dict[str, str] = {
+    "talent": "引进人才",
+    "new_citizen": "新市民",
+    "youth": "青年人",
+    "military_family": "现役军人家庭",
+    "multi_child": "多子女家庭",
+}
+
+# ------------------------------------------------------------------------- codes
+
+POLICY_NOT_IN_FORCE = "policy_not_in_force"
+HOME_TIER_EXCEEDED = "home_tier_exceeded"
+UNSETTLED_PF_LOAN = "unsettled_pf_loan"
+VOUCHER_EXCEEDS_PRICE = "voucher_exceeds_price"
+TERM_EXCEEDS_LIMIT = "term_exceeds_limit"
+INSUFFICIENT_DEPOSIT_MONTHS = "insufficient_deposit_months"
+SZG_INELIGIBLE = "szg_ineligible"
+AMOUNT_EXCEEDS_LIMIT = "amount_exceeds_limit"
+NO_LOANABLE_AMOUNT = "no_loanable_amount"
+HOUSE_PRICE_REQUIRED = "house_price_required"
+INVALID_AMOUNT = "invalid_amount"
+INVALID_TERM = "invalid_term"
+INVALID_INPUT = "invalid_input"
+
+# Refusals caused by the request itself (an API maps them to HTTP 400), as
+# opposed to a lawful "no" on valid facts.
+INPUT_ERROR_CODES: frozenset[str] = frozenset(
+    {VOUCHER_EXCEEDS_PRICE, HOUSE_PRICE_REQUIRED, INVALID_AMOUNT, INVALID_TERM, INVALID_INPUT}
+)
+
+# Rule names of the limits; the prefix says what a limit's value bounds.
+AMOUNT_CAP = "amount.cap"
+AMOUNT_PRICE = "amount.down_payment"
+AMOUNT_VOUCHER = "amount.voucher"
+AMOUNT_SZG = "amount.szg_remaining_principal"
+AMOUNT_BALANCE = "amount.balance_multiple"
+AMOUNT_CAPACITY = "amount.repayment_capacity"
+TERM_MAX = "term.max"
+TERM_RETIREMENT = "term.retirement"
+TERM_SZG = "term.szg_remaining"
+DEPOSIT_MONTHS = "deposit.min_months"
+
+_DOWN_PAYMENT_KEYS: dict[tuple[PropertyType, int], Key] = {
+    (PropertyType.COMMERCIAL, 1): Key.DOWN_PAYMENT_COMMERCIAL_TIER1,
+    (PropertyType.COMMERCIAL, 2): Key.DOWN_PAYMENT_COMMERCIAL_TIER2,
+    (PropertyType.AFFORDABLE, 1): Key.DOWN_PAYMENT_AFFORDABLE_TIER1,
+    (PropertyType.AFFORDABLE, 2): Key.DOWN_PAYMENT_AFFORDABLE_TIER2,
+}
+
+_KEY_LABELS: dict[str, str] = {
+    Key.MEASURE: "政策措施",
+    Key.LOAN_CAP_STANDARD: "贷款额度上限（正常缴存职工）",
+    Key.LOAN_CAP_SPECIAL: "贷款额度上限（特定群体）",
+    Key.LOAN_CAP_SPECIAL_GROUPS: "提高贷款额度的特定群体",
+    Key.DOWN_PAYMENT_COMMERCIAL_TIER1: "商品住房首套最低首付款比例",
+    Key.DOWN_PAYMENT_COMMERCIAL_TIER2: "商品住房二套最低首付款比例",
+    Key.DOWN_PAYMENT_AFFORDABLE_TIER1: "保障性住房首套最低首付款比例",
+    Key.DOWN_PAYMENT_AFFORDABLE_TIER2: "保障性住房二套最低首付款比例",
+    Key.BALANCE_MULTIPLE: "账户余额倍数",
+    Key.REPAYMENT_CAPACITY_SHARE: "月还款额占家庭月收入比例上限",
+    Key.MIN_CONTINUOUS_DEPOSIT_MONTHS: "连续缴存月数下限",
+    Key.VOUCHER_COUNTS_AS_OWN_FUNDS: "房票面额计入自筹资金",
+    Key.MAX_HOME_TIER: "可贷款住房套数上限",
+    Key.PF_LOAN_COUNT_CUTOFF: "公积金贷款次数认定截止日",
+    Key.MULTI_CHILD_MIN_CHILDREN: "多子女家庭子女数",
+    Key.MULTI_CHILD_HOME_DEDUCTION: "多子女家庭核减住房套数",
+    Key.MAX_TERM_MONTHS: "贷款最长期限",
+    Key.RETIREMENT_EXTRA_YEARS: "贷款到期超过法定退休年龄的年限",
+    Key.RETIREMENT_FEMALE_BASE_AGE: "女性借款人退休年龄档次",
+    Key.RETIREMENT_REFORM: "法定退休年龄（渐进式延迟退休）",
+    Key.RATE_TERM_BAND_MONTHS: "贷款利率期限档次",
+    Key.SZG_ISSUED_ON_OR_BEFORE: "商转公商业贷款发放截止日",
+    Key.SZG_ELIGIBLE_LENDERS: "商转公认可的贷款银行",
+}
+
+_BAND_LABELS: dict[TermBand, str] = {
+    TermBand.UP_TO_5Y: "五年以下（含五年）",
+    TermBand.OVER_5Y: "五年以上",
+}
+
+# ------------------------------------------------------------------------ inputs
+
+
+def _opt_money(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value)
+
+
+@dataclass(frozen=True)
+class PriorPfLoan:
+    """A provident fund loan the household already had (any center)."""
+
+    issued_on: date
+    settled: bool = True
+
+
+@dataclass(frozen=True)
+class CommercialLoan:
+    """The commercial housing loan a 商转公 application replaces."""
+
+    bank: str  # bank code, e.g. "CCB"; matched upper-cased
+    city: str  # e.g. "阳泉"; a trailing "市" is ignored
+    issued_on: date
+    remaining_principal: Decimal
+    remaining_term_months: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "remaining_principal", to_decimal(self.remaining_principal))
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoanFacts:
+    """What the engine knows about one application or quote.
+
+    ``homes_owned`` counts the household's homes in the city; for 商转公 it
+    includes the home being refinanced (see the module docstring). Money may
+    be given as ``Decimal``/``str``/``int``; floats are refused.
+    """
+
+    property_type: PropertyType = PropertyType.COMMERCIAL
+    new_build: bool = False
+    house_price: Decimal | None = None
+    term_months: int
+    repayment_method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALLMENT
+    homes_owned: int = 0
+    prior_pf_loans: tuple[PriorPfLoan, ...] = ()
+    children: int = 0
+    special_groups: frozenset[SpecialGroup] = frozenset()
+    loan_amount: Decimal | None = None
+    voucher_amount: Decimal | None = None
+    commercial_loan: CommercialLoan | None = None
+    birth_date: date | None = None
+    sex: str | None = None
+    account_balance: Decimal | None = None
+    monthly_income: Decimal | None = None
+    continuous_deposit_months: int | None = None
+
+    def __post_init__(self) -> None:
+        # Normalise once so the rules can rely on exact types.
+        setattr_ = object.__setattr__
+        setattr_(self, "property_type", PropertyType(self.property_type))
+        setattr_(self, "repayment_method", RepaymentMethod(self.repayment_method))
+        setattr_(self, "prior_pf_loans", tuple(self.prior_pf_loans))
+        setattr_(self, "special_groups", frozenset(SpecialGroup(g) for g in self.special_groups))
+        for name in (
+            "house_price",
+            "loan_amount",
+            "voucher_amount",
+            "account_balance",
+            "monthly_income",
+        ):
+            setattr_(self, name, _opt_money(getattr(self, name)))
+
+    @property
+    def is_szg(self) -> bool:
+        """商转公: refinancing a commercial loan rather than buying."""
+        return self.commercial_loan is not None
+
+
+# ----------------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One rule applied: its name, the value it gave, why, and the source."""
+
+    rule: str
+    value: str
+    message: str
+    citation: Citation | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "value": self.value,
+            "message": self.message,
+            "citation": self.citation.as_dict() if self.citation else None,
+        }
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+    citation: Citation | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "citation": self.citation.as_dict() if self.citation else None,
+        }
+
+
+@dataclass(frozen=True)
+class HomeTier:
+    """套数认定 result. ``tier`` is 1 + max(counted homes, counted pf loans)."""
+
+    counted_homes: int
+    counted_pf_loans: int
+    tier: int
+    max_tier: int | None
+    multi_child_deduction: int
+    szg_home_excluded: int
+    pf_loans_not_counted: int
+    unsettled_pf_loans: int
+
+    @property
+    def within_max(self) -> bool:
+        return self.max_tier is not None and self.tier <= self.max_tier
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    eligible: bool
+    refusals: tuple[Refusal, ...] = ()
+    home_tier: int | None = None
+    counted_homes: int | None = None
+    counted_pf_loans: int | None = None
+    min_down_payment_ratio: Decimal | None = None
+    min_down_payment: Decimal | None = None
+    loan_cap: Decimal | None = None
+    max_loan_amount: Decimal | None = None
+    loan_amount: Decimal | None = None
+    annual_rate_percent: Decimal | None = None
+    rate_citation: Citation | None = None
+    term_months: int
+    max_term_months: int | None = None
+    repayment_method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALLMENT
+    monthly_payment: Decimal | None = None
+    total_interest: Decimal | None = None
+    limits_applied: tuple[Reason, ...] = ()
+    limits_not_applied: tuple[Reason, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+    policy_version: str
+    as_of: date
+
+    @property
+    def refusal_codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.refusals)
+
+    @property
+    def amount_limits(self) -> dict[str, Decimal]:
+        """Applied amount limits by rule name (values are fen amounts)."""
+        return {
+            r.rule: Decimal(r.value) for r in self.limits_applied if r.rule.startswith("amount.")
+        }
+
+    @property
+    def term_limits(self) -> dict[str, int]:
+        """Applied term limits by rule name (values are months)."""
+        return {r.rule: int(r.value) for r in self.limits_applied if r.rule.startswith("term.")}
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: money "0.00", ratios/rates with at least 2 decimals, ISO dates."""
+        return {
+            "eligible": self.eligible,
+            "refusals": [r.as_dict() for r in self.refusals],
+            "home_tier": self.home_tier,
+            "counted_homes": self.counted_homes,
+            "counted_pf_loans": self.counted_pf_loans,
+            "min_down_payment_ratio": _fmt_min2(self.min_down_payment_ratio),
+            "min_down_payment": _fmt_money(self.min_down_payment),
+            "loan_cap": _fmt_money(self.loan_cap),
+            "max_loan_amount": _fmt_money(self.max_loan_amount),
+            "loan_amount": _fmt_money(self.loan_amount),
+            "annual_rate_percent": _fmt_min2(self.annual_rate_percent),
+            "rate_citation": self.rate_citation.as_dict() if self.rate_citation else None,
+            "term_months": self.term_months,
+            "max_term_months": self.max_term_months,
+            "repayment_method": self.repayment_method.value,
+            "repayment_method_code": self.repayment_method.code,
+            "monthly_payment": _fmt_money(self.monthly_payment),
+            "total_interest": _fmt_money(self.total_interest),
+            "limits_applied": [r.as_dict() for r in self.limits_applied],
+            "limits_not_applied": [r.as_dict() for r in self.limits_not_applied],
+            "reasons": [r.as_dict() for r in self.reasons],
+            "policy_version": self.policy_version,
+            "as_of": self.as_of.isoformat(),
+        }
+
+
+# ---------------------------------------------------------------------- format
+
+
+def _fmt_money(d: Decimal | None) -> str | None:
+    return None if d is None else f"{round_fen(d):f}"
+
+
+def _fmt_min2(d: Decimal | None) -> str | None:
+    """At least two decimals, trailing zeros beyond them dropped: 2.850→2.85, 2.775→2.775."""
+    if d is None:
+        return None
+    n = d.normalize()
+    exponent = n.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        n = n.quantize(FEN)
+    return f"{n:f}"
+
+
+def _yuan(d: Decimal) -> str:
+    return f"{round_fen(d):,.2f}元"
+
+
+def _percent(ratio: Decimal) -> str:
+    return f"{(ratio * 100).normalize():f}%"
+
+
+def _rate(rate: Decimal) -> str:
+    return f"{_fmt_min2(rate)}%"
+
+
+def _groups_text(groups: Iterable[SpecialGroup]) -> str:
+    return "、".join(g.label for g in sorted(groups)) or "无"
+
+
+# ------------------------------------------------------------- reusable helpers
+
+
+def _set(policy: PolicySnapshot, key: str) -> PolicyValue | None:
+    """The row in force with a value, or None (absent and unset alike)."""
+    pv = policy.param(key)
+    return pv if pv is not None and pv.value is not None else None
+
+
+def term_band_of(term_months: int, policy: PolicySnapshot) -> TermBand | None:
+    """The rate band of a contract term, or None when the band row is not in force."""
+    try:
+        return policy.term_band(term_months)
+    except LookupError:
+        return None
+
+
+def is_multi_child(
+    *, children: int, special_groups: Iterable[SpecialGroup], policy: PolicySnapshot
+) -> bool:
+    """多子女家庭: claimed, or children ≥ ``Key.MULTI_CHILD_MIN_CHILDREN``."""
+    if SpecialGroup.MULTI_CHILD in frozenset(special_groups):
+        return True
+    min_children = _set(policy, Key.MULTI_CHILD_MIN_CHILDREN)
+    return min_children is not None and children >= int(min_children.value)
+
+
+def effective_special_groups(
+    *, children: int, special_groups: Iterable[SpecialGroup], policy: PolicySnapshot
+) -> frozenset[SpecialGroup]:
+    """Claimed groups plus 多子女家庭 when the children alone qualify."""
+    groups = frozenset(SpecialGroup(g) for g in special_groups)
+    if is_multi_child(children=children, special_groups=groups, policy=policy):
+        groups |= {SpecialGroup.MULTI_CHILD}
+    return groups
+
+
+def counted_pf_loans(
+    prior_pf_loans: Iterable[PriorPfLoan], policy: PolicySnapshot
+) -> tuple[int, int]:
+    """(counted, not counted) under 认贷: loans on or before the cut-off do not count.
+
+    Without a cut-off row in force every loan counts.
+    """
+    cutoff = _set(policy, Key.PF_LOAN_COUNT_CUTOFF)
+    counted = skipped = 0
+    for loan in prior_pf_loans:
+        if cutoff is not None and loan.issued_on <= cutoff.value:
+            skipped += 1
+        else:
+            counted += 1
+    return counted, skipped
+
+
+def counted_home_tier(facts: LoanFacts, policy: PolicySnapshot) -> HomeTier:
+    """套数认定 for the facts on ``policy.on`` (domain.md §3, §4)."""
+    homes = facts.homes_owned
+    szg_excluded = 0
+    if facts.is_szg and homes > 0:
+        szg_excluded = 1  # the refinanced home is among homes_owned; its tier is as bought
+        homes -= 1
+    deduction = 0
+    deduction_pv = _set(policy, Key.MULTI_CHILD_HOME_DEDUCTION)
+    if (
+        deduction_pv is not None
+        and facts.property_type is PropertyType.COMMERCIAL
+        and facts.new_build
+        and is_multi_child(
+            children=facts.children, special_groups=facts.special_groups, policy=policy
+        )
+    ):
+        deduction = min(int(deduction_pv.value), homes)  # never below 0 homes
+        homes -= deduction
+    loans, skipped = counted_pf_loans(facts.prior_pf_loans, policy)
+    max_tier = _set(policy, Key.MAX_HOME_TIER)
+    return HomeTier(
+        counted_homes=homes,
+        counted_pf_loans=loans,
+        tier=1 + max(homes, loans),
+        max_tier=int(max_tier.value) if max_tier is not None else None,
+        multi_child_deduction=deduction,
+        szg_home_excluded=szg_excluded,
+        pf_loans_not_counted=skipped,
+        unsettled_pf_loans=sum(1 for p in facts.prior_pf_loans if not p.settled),
+    )
+
+
+def loan_cap_for(
+    *, children: int, special_groups: Iterable[SpecialGroup], policy: PolicySnapshot
+) -> tuple[PolicyValue | None, frozenset[SpecialGroup]]:
+    """The cap row that applies and the groups that earned it (empty: standard).
+
+    The special cap applies when any effective group is listed in
+    ``Key.LOAN_CAP_SPECIAL_GROUPS`` and the special cap is set; else standard.
+    """
+    groups = effective_special_groups(
+        children=children, special_groups=special_groups, policy=policy
+    )
+    special = _set(policy, Key.LOAN_CAP_SPECIAL)
+    listed = _set(policy, Key.LOAN_CAP_SPECIAL_GROUPS)
+    if special is not None and listed is not None:
+        qualifying = frozenset(g for g in groups if g.value in set(listed.value))
+        if qualifying:
+            return special, qualifying
+    return _set(policy, Key.LOAN_CAP_STANDARD), frozenset()
+
+
+def _norm_city(city: str) -> str:
+    c = city.strip()
+    return c[:-1] if c.endswith("市") and len(c) > 1 else c
+
+
+def szg_lender_eligible(loan: CommercialLoan, lenders: Iterable[dict[str, str]]) -> bool:
+    """(city, bank) matched by the lender list; bank "*" = any bank of that city."""
+    city = _norm_city(loan.city)
+    bank = loan.bank.strip().upper()
+    for entry in lenders:
+        if _norm_city(str(entry["city"])) != city:
+            continue
+        allowed = str(entry["bank"]).strip().upper()
+        if allowed == "*" or allowed == bank:
+            return True
+    return False
+
+
+def max_term_before(limit: date, start: date) -> int:
+    """Largest whole number of months m with ``add_months(start, m) <= limit`` (≥ 0)."""
+    m = (limit.year - start.year) * 12 + (limit.month - start.month)
+    while m > 0 and add_months(start, m) > limit:
+        m -= 1
+    return max(m, 0)
+
+
+# ------------------------------------------------------------------------ engine
+
+
+class _Run:
+    """Collects refusals, reasons and limits while the rules run."""
+
+    def __init__(self, policy: PolicySnapshot) -> None:
+        self.policy = policy
+        self.refusals: list[Refusal] = []
+        self.reasons: list[Reason] = []
+        self.applied: list[Reason] = []
+        self.not_applied: list[Reason] = []
+        self._missing: set[str] = set()
+
+    def refuse(self, code: str, message: str, citation: Citation | None = None) -> None:
+        self.refusals.append(Refusal(code, message, citation))
+
+    def reason(self, rule: str, value: object, message: str, cite: Citation | None = None) -> None:
+        self.reasons.append(Reason(rule, str(value), message, cite))
+
+    def limit(self, rule: str, value: object, message: str, cite: Citation | None = None) -> None:
+        r = Reason(rule, str(value), message, cite)
+        self.applied.append(r)
+        self.reasons.append(r)
+
+    def skip(self, rule: str, message: str, cite: Citation | None = None) -> None:
+        r = Reason(rule, "not_applied", message, cite)
+        self.not_applied.append(r)
+        self.reasons.append(r)
+
+    def require(self, key: str, detail: str = "") -> PolicyValue | None:
+        """The parameter in force, or a ``policy_not_in_force`` refusal (once per key)."""
+        pv = _set(self.policy, key)
+        if pv is None and key not in self._missing:
+            self._missing.add(key)
+            label = _KEY_LABELS.get(key, key) + detail
+            self.refuse(
+                POLICY_NOT_IN_FORCE,
+                f"{self.policy.on.isoformat()}无施行中的“{label}”规定（{key}），"
+                "不得沿用已失效或未生效的参数",
+            )
+        return pv
+
+    @property
+    def missing_policy(self) -> bool:
+        return bool(self._missing)
+
+
+def _check_inputs(facts: LoanFacts, run: _Run) -> None:
+    on = run.policy.on
+
+    def bad(message: str) -> None:
+        run.refuse(INVALID_INPUT, message)
+
+    if facts.term_months < 1:
+        run.refuse(INVALID_TERM, f"贷款期限须至少为1个月（申请{facts.term_months}个月）")
+    if facts.loan_amount is not None and (
+        facts.loan_amount <= 0 or facts.loan_amount != round_fen(facts.loan_amount)
+    ):
+        run.refuse(INVALID_AMOUNT, f"申请贷款金额须大于0且精确到分（申请{facts.loan_amount}）")
+    if facts.homes_owned < 0:
+        bad("家庭住房套数不得为负")
+    if facts.children < 0:
+        bad("子女数不得为负")
+    if facts.house_price is not None and facts.house_price <= 0:
+        bad("房价须大于0")
+    if facts.voucher_amount is not None and facts.voucher_amount < 0:
+        bad("房票面额不得为负")
+    for name, label in (("account_balance", "账户余额"), ("monthly_income", "家庭月收入")):
+        value = getattr(facts, name)
+        if value is not None and value < 0:
+            bad(f"{label}不得为负")
+    if facts.continuous_deposit_months is not None and facts.continuous_deposit_months < 0:
+        bad("连续缴存月数不得为负")
+    if (facts.birth_date is None) != (facts.sex is None):
+        bad("出生日期与性别须同时提供，以便按法定退休年龄确定贷款期限")
+    if facts.sex is not None and facts.sex.strip().upper() not in ("M", "F"):
+        bad(f"性别只能为 M（男）或 F（女），收到 {facts.sex!r}")
+    if facts.birth_date is not None and facts.birth_date > on:
+        bad("出生日期不得晚于申请日期")
+    if facts.house_price is None and not facts.is_szg:
+        run.refuse(HOUSE_PRICE_REQUIRED, "购房贷款须提供房价")
+    elif facts.house_price is None and facts.voucher_amount:
+        run.refuse(HOUSE_PRICE_REQUIRED, "使用房票须提供房价")
+    loan = facts.commercial_loan
+    if loan is not None:
+        if loan.remaining_principal <= 0:
+            bad("商业贷款剩余本金须大于0")
+        if loan.remaining_term_months < 1:
+            bad("商业贷款剩余期限须至少为1个月")
+
+
+def _rule_measure(run: _Run) -> None:
+    policy = run.policy
+    measure = _set(policy, Key.MEASURE)
+    if measure is None:
+        run.reason(
+            "measure",
+            "none",
+            f"{policy.on.isoformat()}无施行中的政策措施，仅适用当日仍有效的参数",
+        )
+        return
+    end = measure.citation.effective_to
+    until = f"，有效期至{end.isoformat()}" if end else ""
+    run.reason("measure", measure.value, f"适用{measure.value}{until}", measure.citation)
+    warn = _set(policy, Key.MEASURE_EXPIRY_WARNING_DAYS)
+    if end is not None and warn is not None and (end - policy.on).days <= int(warn.value):
+        run.reason(
+            "measure.expiry_warning",
+            end.isoformat(),
+            f"{measure.value}将于{end.isoformat()}到期，到期后相关参数不再适用",
+            warn.citation,
+        )
+
+
+def _rule_home_tier(facts: LoanFacts, run: _Run) -> HomeTier:
+    policy = run.policy
+    ht = counted_home_tier(facts, policy)
+    parts = [f"家庭在本市拥有住房{facts.homes_owned}套"]
+    deduction_cite = None
+    if ht.szg_home_excluded:
+        parts.append("商转公所涉住房不计入（按购房时认定）")
+    if ht.multi_child_deduction:
+        deduction_pv = _set(policy, Key.MULTI_CHILD_HOME_DEDUCTION)
+        deduction_cite = deduction_pv.citation if deduction_pv else None
+        parts.append(f"二孩及以上多子女家庭购买新建商品住房，核减{ht.multi_child_deduction}套")
+    parts.append(f"认定{ht.counted_homes}套")
+    run.reason("home_count.homes", ht.counted_homes, "，".join(parts), deduction_cite)
+
+    cutoff = _set(policy, Key.PF_LOAN_COUNT_CUTOFF)
+    total = len(facts.prior_pf_loans)
+    if cutoff is not None:
+        msg = (
+            f"住房公积金贷款{total}笔，其中{cutoff.value.isoformat()}（含）前发放的"
+            f"{ht.pf_loans_not_counted}笔不计入，认定{ht.counted_pf_loans}笔"
+        )
+        run.reason("home_count.pf_loans", ht.counted_pf_loans, msg, cutoff.citation)
+    else:
+        msg = f"住房公积金贷款{total}笔，当日无不计次数的规定，全部计入"
+        run.reason("home_count.pf_loans", ht.counted_pf_loans, msg)
+
+    max_pv = run.require(Key.MAX_HOME_TIER)
+    if max_pv is not None:
+        run.reason(
+            "home_tier",
+            ht.tier,
+            f"按1+max(住房{ht.counted_homes}套, 公积金贷款{ht.counted_pf_loans}笔)"
+            f"认定为第{ht.tier}套住房",
+            max_pv.citation,
+        )
+        if not ht.within_max:
+            run.refuse(
+                HOME_TIER_EXCEEDED,
+                f"认定为第{ht.tier}套住房，超过可发放贷款的第{ht.max_tier}套，不予贷款",
+                max_pv.citation,
+            )
+    if ht.unsettled_pf_loans:
+        run.reason("home_count.unsettled", ht.unsettled_pf_loans, "存在未结清的住房公积金贷款")
+        run.refuse(
+            UNSETTLED_PF_LOAN,
+            f"家庭有{ht.unsettled_pf_loans}笔住房公积金贷款未结清，结清前不予贷款",
+        )
+    return ht
+
+
+def _rule_down_payment(
+    facts: LoanFacts, tier: int | None, run: _Run
+) -> tuple[Decimal | None, Decimal | None, bool]:
+    """(ratio, min down payment, complete): applies the price and voucher limits."""
+    price = facts.house_price
+    if price is None or price <= 0:
+        if facts.is_szg:
+            run.skip(AMOUNT_PRICE, "商转公未提供房价，不适用首付款比例限额")
+            return None, None, True
+        return None, None, False
+    if tier is None:
+        return None, None, False  # refused already: no tier, no ratio
+    key = _DOWN_PAYMENT_KEYS.get((facts.property_type, tier))
+    if key is None:
+        run.require(f"loan.down_payment.{facts.property_type.value}.tier{tier}")
+        return None, None, False
+    ratio_pv = run.require(key)
+    if ratio_pv is None:
+        return None, None, False
+    ratio = Decimal(ratio_pv.value)
+    min_down = round_fen(price * ratio)
+    price_limit = price - min_down
+    run.limit(
+        AMOUNT_PRICE,
+        _fmt_money(price_limit),
+        f"{facts.property_type.label}第{tier}套最低首付款比例{_percent(ratio)}："
+        f"首付不低于{_yuan(min_down)}，可贷不超过{_yuan(price_limit)}",
+        ratio_pv.citation,
+    )
+
+    voucher = facts.voucher_amount
+    if voucher:
+        if voucher > price:
+            run.refuse(VOUCHER_EXCEEDS_PRICE, f"房票面额{_yuan(voucher)}超过房价{_yuan(price)}")
+            return ratio, min_down, True
+        counts = _set(run.policy, Key.VOUCHER_COUNTS_AS_OWN_FUNDS)
+        if counts is not None and counts.value is True:
+            # The voucher is own funds: it may cover the down payment, and only
+            # the shortfall price − voucher may be borrowed.
+            voucher_limit = price - voucher
+            msg = (
+                f"房票面额{_yuan(voucher)}计入自筹资金，不足部分可贷款："
+                f"可贷不超过房价减房票面额{_yuan(voucher_limit)}"
+            )
+        else:
+            # Not own funds: the down payment must be paid besides the voucher.
+            voucher_limit = max(price_limit - voucher, Decimal("0.00"))
+            msg = (
+                f"房票面额{_yuan(voucher)}不计入首付款，可贷不超过"
+                f"房价×(1−首付比例)−房票面额={_yuan(voucher_limit)}"
+            )
+        run.limit(
+            AMOUNT_VOUCHER, _fmt_money(voucher_limit), msg, counts.citation if counts else None
+        )
+    return ratio, min_down, True
+
+
+def _rule_cap(facts: LoanFacts, run: _Run) -> Decimal | None:
+    policy = run.policy
+    groups = effective_special_groups(
+        children=facts.children, special_groups=facts.special_groups, policy=policy
+    )
+    if groups:
+        run.reason(
+            "special_groups",
+            ",".join(sorted(g.value for g in groups)),
+            f"特定群体：{_groups_text(groups)}",
+        )
+    cap_pv, qualifying = loan_cap_for(
+        children=facts.children, special_groups=facts.special_groups, policy=policy
+    )
+    if cap_pv is None:
+        run.require(Key.LOAN_CAP_STANDARD)
+        return None
+    cap = round_fen(Decimal(cap_pv.value))
+    who = f"{_groups_text(qualifying)}" if qualifying else "正常缴存职工"
+    run.limit(AMOUNT_CAP, _fmt_money(cap), f"{who}贷款额度上限{_yuan(cap)}", cap_pv.citation)
+    return cap
+
+
+def _rule_term(facts: LoanFacts, run: _Run) -> int | None:
+    policy = run.policy
+    on = policy.on
+    complete = True
+    max_pv = run.require(Key.MAX_TERM_MONTHS)
+    if max_pv is not None:
+        run.limit(
+            TERM_MAX, int(max_pv.value), f"贷款期限最长{int(max_pv.value)}个月", max_pv.citation
+        )
+    else:
+        complete = False
+
+    if facts.birth_date is not None and facts.sex is not None:
+        extra = run.require(Key.RETIREMENT_EXTRA_YEARS)
+        try:
+            ret = statutory_retirement(birth_date=facts.birth_date, sex=facts.sex, policy=policy)
+        except RetirementPolicyMissing as exc:
+            if run.require(exc.key) is not None:  # row in force but lacks the category
+                run.refuse(
+                    POLICY_NOT_IN_FORCE,
+                    f"{on.isoformat()}的法定退休年龄规定中无“{exc.detail}”类别",
+                )
+            ret = None
+        except ValueError:
+            ret = None  # bad sex: refused as invalid input already
+        if ret is None or extra is None:
+            complete = False
+        else:
+            years = int(extra.value)
+            limit_date = add_months(ret.on, years * 12)
+            months = max_term_before(limit_date, on)
+            run.limit(
+                TERM_RETIREMENT,
+                months,
+                f"法定退休年龄{ret.age_label}（{ret.on.isoformat()}退休），贷款到期不晚于"
+                f"退休后{years}年即{limit_date.isoformat()}，最长{months}个月",
+                ret.citation,
+            )
+    else:
+        run.skip(TERM_RETIREMENT, "未提供出生日期和性别，未按法定退休年龄限制贷款期限")
+
+    loan = facts.commercial_loan
+    if loan is not None and loan.remaining_term_months >= 1:
+        run.limit(
+            TERM_SZG,
+            loan.remaining_term_months,
+            f"商转公贷款期限不超过商业贷款剩余期限{loan.remaining_term_months}个月",
+        )
+
+    terms = [int(r.value) for r in run.applied if r.rule.startswith("term.")]
+    if not complete or not terms:
+        return None
+    max_term = min(terms)
+    if facts.term_months > max_term:
+        binding = next(
+            r for r in run.applied if r.rule.startswith("term.") and int(r.value) == max_term
+        )
+        run.refuse(
+            TERM_EXCEEDS_LIMIT,
+            f"申请期限{facts.term_months}个月超过可贷最长期限{max_term}个月（{binding.message}）",
+            binding.citation,
+        )
+    return max_term
+
+
+def _rule_rate(facts: LoanFacts, ht: HomeTier, run: _Run) -> RateValue | None:
+    policy = run.policy
+    if not ht.within_max or facts.term_months < 1:
+        return None
+    band = term_band_of(facts.term_months, policy)
+    if band is None:
+        run.require(Key.RATE_TERM_BAND_MONTHS)
+        return None
+    rate = policy.rate(home_tier=ht.tier, term_months=facts.term_months)
+    if rate is None:
+        run.refuse(
+            POLICY_NOT_IN_FORCE,
+            f"{policy.on.isoformat()}无施行中的第{ht.tier}套住房{_BAND_LABELS[band]}"
+            "住房公积金贷款利率",
+        )
+        return None
+    floor = "（国家规定的利率下限，中心未另行上浮）" if rate.is_floor else ""
+    run.reason(
+        "rate",
+        _fmt_min2(rate.annual_rate_percent),
+        f"第{ht.tier}套住房、合同期限{facts.term_months}个月（{_BAND_LABELS[band]}），"
+        f"年利率{_rate(rate.annual_rate_percent)}{floor}",
+        rate.citation,
+    )
+    return rate
+
+
+def _rule_optional(facts: LoanFacts, rate: RateValue | None, run: _Run) -> None:
+    policy = run.policy
+    unset = "中心未设置该参数，不适用"
+
+    def row(key: str) -> Citation | None:
+        pv = policy.param(key)  # an unset row still says who left it unset
+        return pv.citation if pv is not None else None
+
+    multiple = _set(policy, Key.BALANCE_MULTIPLE)
+    if multiple is None:
+        run.skip(AMOUNT_BALANCE, f"账户余额倍数：{unset}", row(Key.BALANCE_MULTIPLE))
+    elif facts.account_balance is None:
+        run.skip(AMOUNT_BALANCE, "账户余额倍数：未提供账户余额，不适用", multiple.citation)
+    else:
+        m = Decimal(multiple.value)
+        limit = (facts.account_balance * m).quantize(FEN, rounding=ROUND_DOWN)
+        run.limit(
+            AMOUNT_BALANCE,
+            _fmt_money(limit),
+            f"账户余额{_yuan(facts.account_balance)}×{m.normalize():f}倍={_yuan(limit)}",
+            multiple.citation,
+        )
+
+    share = _set(policy, Key.REPAYMENT_CAPACITY_SHARE)
+    if share is None:
+        run.skip(AMOUNT_CAPACITY, f"还款能力：{unset}", row(Key.REPAYMENT_CAPACITY_SHARE))
+    elif facts.monthly_income is None:
+        run.skip(AMOUNT_CAPACITY, "还款能力：未提供家庭月收入，不适用", share.citation)
+    elif rate is None or facts.term_months < 1:
+        run.skip(AMOUNT_CAPACITY, "还款能力：利率或期限不可用，无法计算", share.citation)
+    else:
+        s = Decimal(share.value)
+        max_payment = (facts.monthly_income * s).quantize(FEN, rounding=ROUND_DOWN)
+        limit = max_principal_for_payment(
+            max_payment=max_payment,
+            annual_rate_percent=rate.annual_rate_percent,
+            months=facts.term_months,
+            method=facts.repayment_method,
+        )
+        run.limit(
+            AMOUNT_CAPACITY,
+            _fmt_money(limit),
+            f"月还款额不超过家庭月收入{_yuan(facts.monthly_income)}的{_percent(s)}"
+            f"即{_yuan(max_payment)}（{facts.repayment_method.label}），可贷不超过{_yuan(limit)}",
+            share.citation,
+        )
+
+    min_months = _set(policy, Key.MIN_CONTINUOUS_DEPOSIT_MONTHS)
+    if min_months is None:
+        run.skip(DEPOSIT_MONTHS, f"连续缴存月数：{unset}", row(Key.MIN_CONTINUOUS_DEPOSIT_MONTHS))
+    elif facts.continuous_deposit_months is None:
+        run.skip(DEPOSIT_MONTHS, "连续缴存月数：未提供连续缴存月数，不适用", min_months.citation)
+    else:
+        need = int(min_months.value)
+        run.limit(
+            DEPOSIT_MONTHS,
+            need,
+            f"须连续缴存至少{need}个月（已连续缴存{facts.continuous_deposit_months}个月）",
+            min_months.citation,
+        )
+        if facts.continuous_deposit_months < need:
+            run.refuse(
+                INSUFFICIENT_DEPOSIT_MONTHS,
+                f"连续缴存{facts.continuous_deposit_months}个月，不足{need}个月",
+                min_months.citation,
+            )
+
+
+def _rule_szg(facts: LoanFacts, run: _Run) -> bool:
+    """商转公 eligibility and its amount limit; returns False if a limit is missing."""
+    loan = facts.commercial_loan
+    if loan is None:
+        return True
+    cutoff = run.require(Key.SZG_ISSUED_ON_OR_BEFORE)
+    lenders = run.require(Key.SZG_ELIGIBLE_LENDERS)
+    if cutoff is not None:
+        ok = loan.issued_on <= cutoff.value
+        run.reason(
+            "szg.issued_on",
+            loan.issued_on.isoformat(),
+            f"商业贷款发放日{loan.issued_on.isoformat()}"
+            f"{'在' if ok else '晚于'}{cutoff.value.isoformat()}（含）{'之前' if ok else ''}",
+            cutoff.citation,
+        )
+        if not ok:
+            run.refuse(
+                SZG_INELIGIBLE,
+                f"商业贷款发放日{loan.issued_on.isoformat()}晚于{cutoff.value.isoformat()}，"
+                "不符合商转公条件",
+                cutoff.citation,
+            )
+    if lenders is not None:
+        raw = lenders.value
+        entries = json.loads(raw) if isinstance(raw, str) else raw
+        ok = szg_lender_eligible(loan, entries)
+        lender = f"{loan.city.strip()}{loan.bank.strip().upper()}"
+        run.reason(
+            "szg.lender",
+            lender,
+            f"贷款银行{lender}{'属于' if ok else '不属于'}商转公认可的贷款银行",
+            lenders.citation,
+        )
+        if not ok:
+            run.refuse(
+                SZG_INELIGIBLE,
+                f"{lender}发放的商业贷款不在商转公认可的贷款银行范围内",
+                lenders.citation,
+            )
+    if loan.remaining_principal > 0:
+        remaining = round_fen(loan.remaining_principal)
+        run.limit(
+            AMOUNT_SZG,
+            _fmt_money(remaining),
+            f"商转公贷款不超过商业贷款剩余本金{_yuan(remaining)}",
+            cutoff.citation if cutoff else None,
+        )
+        return True
+    return False
+
+
+def decide(facts: LoanFacts, policy: PolicySnapshot) -> Decision:
+    """Apply domain.md §3–4 to ``facts`` on ``policy.on``.
+
+    Every refusal that can still be established is collected (the rules do not
+    stop at the first); numbers that could be computed are reported even when
+    the decision is a refusal, numbers that could not are ``None``.
+    """
+    run = _Run(policy)
+    _check_inputs(facts, run)
+    _rule_measure(run)
+    ht = _rule_home_tier(facts, run)
+    tier = ht.tier if ht.within_max else None
+    ratio, min_down, price_done = _rule_down_payment(facts, tier, run)
+    cap = _rule_cap(facts, run)
+    max_term = _rule_term(facts, run)
+    rate = _rule_rate(facts, ht, run)
+    _rule_optional(facts, rate, run)
+    szg_done = _rule_szg(facts, run)
+
+    if run.missing_policy and _set(policy, Key.MEASURE) is None:
+        # Say plainly why numbers are missing: no measure in force that day
+        # (expired or not yet issued), so its parameters cannot be used.
+        run.refusals.insert(
+            0,
+            Refusal(
+                POLICY_NOT_IN_FORCE,
+                f"{policy.on.isoformat()}无施行中的政策措施（措施已到期或尚未录入），"
+                "缺失的参数不得沿用旧值，须待新的政策录入后办理",
+                None,
+            ),
+        )
+
+    amount_limits = [Decimal(r.value) for r in run.applied if r.rule.startswith("amount.")]
+    max_amount: Decimal | None = None
+    if cap is not None and price_done and szg_done and amount_limits:
+        max_amount = max(min(amount_limits), Decimal("0.00"))
+    loan_amount = facts.loan_amount if facts.loan_amount is not None else max_amount
+    if max_amount is not None:
+        binding = [
+            r
+            for r in run.applied
+            if r.rule.startswith("amount.") and Decimal(r.value) == max_amount
+        ]
+        run.reason(
+            "amount.max",
+            _fmt_money(max_amount),
+            f"可贷最高额为各项限额中的最低者{_yuan(max_amount)}"
+            f"（{'、'.join(r.rule for r in binding)}）",
+        )
+        requested = facts.loan_amount
+        if requested is not None and requested > 0 and requested > max_amount:
+            run.refuse(
+                AMOUNT_EXCEEDS_LIMIT,
+                f"申请金额{_yuan(requested)}超过可贷最高额{_yuan(max_amount)}",
+                binding[0].citation if binding else None,
+            )
+        elif requested is None and max_amount <= 0:
+            run.refuse(NO_LOANABLE_AMOUNT, "按各项限额计算的可贷金额为0，不予贷款")
+
+    eligible = not run.refusals
+    monthly_payment: Decimal | None = None
+    total_interest: Decimal | None = None
+    if eligible and rate is not None and loan_amount is not None:
+        schedule = build_schedule(
+            principal=loan_amount,
+            annual_rate_percent=rate.annual_rate_percent,
+            months=facts.term_months,
+            method=facts.repayment_method,
+            first_due_date=add_months(policy.on, 1),
+        )
+        if facts.repayment_method is RepaymentMethod.EQUAL_INSTALLMENT:
+            monthly_payment = level_payment(
+                principal=loan_amount,
+                annual_rate_percent=rate.annual_rate_percent,
+                months=facts.term_months,
+            )
+        else:
+            monthly_payment = schedule[0].payment
+        total_interest = schedule_totals(schedule)[1]
+        which = "月还款额" if schedule[0].payment == schedule[-1].payment else "首月还款额"
+        if facts.repayment_method is RepaymentMethod.EQUAL_INSTALLMENT:
+            which = "月还款额"
+        run.reason(
+            "repayment",
+            _fmt_money(monthly_payment),
+            f"{facts.repayment_method.label}：贷款{_yuan(loan_amount)}、{facts.term_months}个月、"
+            f"年利率{_rate(rate.annual_rate_percent)}，{which}{_yuan(monthly_payment)}，"
+            f"利息合计{_yuan(total_interest)}",
+        )
+
+    return Decision(
+        eligible=eligible,
+        refusals=tuple(run.refusals),
+        home_tier=tier,
+        counted_homes=ht.counted_homes,
+        counted_pf_loans=ht.counted_pf_loans,
+        min_down_payment_ratio=ratio,
+        min_down_payment=min_down,
+        loan_cap=cap,
+        max_loan_amount=max_amount,
+        loan_amount=loan_amount,
+        annual_rate_percent=rate.annual_rate_percent if rate else None,
+        rate_citation=rate.citation if rate else None,
+        term_months=facts.term_months,
+        max_term_months=max_term,
+        repayment_method=facts.repayment_method,
+        monthly_payment=monthly_payment,
+        total_interest=total_interest,
+        limits_applied=tuple(run.applied),
+        limits_not_applied=tuple(run.not_applied),
+        reasons=tuple(run.reasons),
+        policy_version=policy.version,
+        as_of=policy.on,
+    )
+
+
+__all__ = [
+    "AMOUNT_BALANCE",
+    "AMOUNT_CAP",
+    "AMOUNT_CAPACITY",
+    "AMOUNT_PRICE",
+    "AMOUNT_SZG",
+    "AMOUNT_VOUCHER",
+    "DEPOSIT_MONTHS",
+    "INPUT_ERROR_CODES",
+    "TERM_MAX",
+    "TERM_RETIREMENT",
+    "TERM_SZG",
+    "CommercialLoan",
+    "Decision",
+    "HomeTier",
+    "LoanFacts",
+    "PriorPfLoan",
+    "PropertyType",
+    "Reason",
+    "Refusal",
+    "RepaymentMethod",
+    "SpecialGroup",
+    "counted_home_tier",
+    "counted_pf_loans",
+    "decide",
+    "effective_special_groups",
+    "is_multi_child",
+    "loan_cap_for",
+    "max_term_before",
+    "szg_lender_eligible",
+    "term_band_of",
+]

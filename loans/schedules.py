@@ -1,0 +1,259 @@
+"""Repayment maths (domain.md §6): pure amortization over ``Decimal``.
+
+Every amount is rounded half-up to the fen by ``gjj.money.round_fen``; nothing
+here reads policy, so the functions serve quotes, new loans and repricing alike.
+
+Repricing: to recompute a loan after a rate change, call ``build_schedule``
+with the *outstanding* principal, the *remaining* number of months, the new
+rate and the next due date (``anchor_day`` keeps the original day of month).
+The installments already paid are never rebuilt; the new list simply replaces
+the unpaid tail, numbered from 1 (callers offset ``number`` if they need the
+contract's running number).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal, localcontext
+from enum import StrEnum
+
+from gjj.money import FEN, monthly_rate, round_fen
+
+# Intermediate precision for (1+i)^n: the default 28 digits would already do
+# for 360 months, the margin keeps the fen rounding exact for any input.
+_PRECISION = 50
+_ZERO = Decimal("0.00")
+
+
+class RepaymentMethod(StrEnum):
+    """还款方式, with the JGJ/T 320-2014 codes."""
+
+    EQUAL_INSTALLMENT = "equal_installment"
+    EQUAL_PRINCIPAL = "equal_principal"
+
+    @property
+    def code(self) -> str:
+        return _METHOD_CODES[self]
+
+    @property
+    def label(self) -> str:
+        return _METHOD_LABELS[self]
+
+    @classmethod
+    def from_code(cls, code: str) -> RepaymentMethod:
+        for method, c in _METHOD_CODES.items():
+            if c == code:
+                return method
+        raise ValueError(f"未知的还款方式代码: {code!r}")
+
+
+_METHOD_CODES: dict[RepaymentMethod, str] = {
+    RepaymentMethod.EQUAL_INSTALLMENT: "01",
+    RepaymentMethod.EQUAL_PRINCIPAL: "02",
+}
+_METHOD_LABELS: dict[RepaymentMethod, str] = {
+    RepaymentMethod.EQUAL_INSTALLMENT: "等额本息",
+    RepaymentMethod.EQUAL_PRINCIPAL: "等额本金",
+}
+
+
+@dataclass(frozen=True)
+class Installment:
+    """One month of a schedule; ``outstanding`` is the principal left after it."""
+
+    number: int
+    due_date: date
+    payment: Decimal
+    principal: Decimal
+    interest: Decimal
+    outstanding: Decimal
+
+
+def add_months(d: date, n: int, anchor_day: int | None = None) -> date:
+    """``d`` moved by ``n`` months on ``anchor_day`` (default ``d.day``), clamped.
+
+    The anchor is what keeps a 31st-of-month schedule on the 31st after a short
+    February: 2025-01-31 + 1 → 2025-02-28, + 2 → 2025-03-31.
+    """
+    day = d.day if anchor_day is None else anchor_day
+    if not 1 <= day <= 31:
+        raise ValueError(f"无效的日: {day}")
+    total = d.year * 12 + (d.month - 1) + n
+    year, month0 = divmod(total, 12)
+    month = month0 + 1
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def _check(principal: Decimal, annual_rate_percent: Decimal, months: int) -> None:
+    if not isinstance(principal, Decimal) or not isinstance(annual_rate_percent, Decimal):
+        raise TypeError("本金与利率必须为 Decimal")
+    if principal < 0:
+        raise ValueError("本金不得为负")
+    if annual_rate_percent < 0:
+        raise ValueError("利率不得为负")
+    if months < 1:
+        raise ValueError("期数至少为 1")
+
+
+def _annuity_factor(annual_rate_percent: Decimal, months: int) -> Decimal:
+    """Payment per yuan of principal: i(1+i)^n / ((1+i)^n − 1), unrounded."""
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        if annual_rate_percent == 0:
+            return Decimal(1) / Decimal(months)
+        i = monthly_rate(annual_rate_percent)
+        growth = (1 + i) ** months
+        return i * growth / (growth - 1)
+
+
+def level_payment(*, principal: Decimal, annual_rate_percent: Decimal, months: int) -> Decimal:
+    """等额本息 monthly payment P·i·(1+i)^n/((1+i)^n−1), half-up to the fen.
+
+    A zero rate degenerates to P/n (the formula's limit).
+    """
+    _check(principal, annual_rate_percent, months)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return round_fen(principal * _annuity_factor(annual_rate_percent, months))
+
+
+def first_payment(
+    *, principal: Decimal, annual_rate_percent: Decimal, months: int, method: RepaymentMethod
+) -> Decimal:
+    """The first (for 等额本金 the largest) monthly payment of a schedule."""
+    _check(principal, annual_rate_percent, months)
+    if RepaymentMethod(method) is RepaymentMethod.EQUAL_INSTALLMENT:
+        return level_payment(
+            principal=principal, annual_rate_percent=annual_rate_percent, months=months
+        )
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        first_principal = min(round_fen(principal / months), principal)
+        return first_principal + round_fen(principal * monthly_rate(annual_rate_percent))
+
+
+def build_schedule(
+    *,
+    principal: Decimal,
+    annual_rate_percent: Decimal,
+    months: int,
+    method: RepaymentMethod,
+    first_due_date: date,
+    anchor_day: int | None = None,
+) -> list[Installment]:
+    """The full schedule per domain.md §6.
+
+    Each month's interest is the outstanding principal × i, half-up to the fen.
+    等额本息: principal part = level payment − interest. 等额本金: principal part =
+    P/n half-up. In both, the last month takes the residual, so the principal
+    parts add up to ``principal`` exactly and the final outstanding is 0.
+    Due dates run monthly from ``first_due_date`` on ``anchor_day`` (default its
+    day), clamped to each month's last day.
+
+    For repricing pass the outstanding principal and the remaining months (see
+    the module docstring).
+    """
+    _check(principal, annual_rate_percent, months)
+    method = RepaymentMethod(method)
+    anchor = first_due_date.day if anchor_day is None else anchor_day
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        i = monthly_rate(annual_rate_percent)
+        payment = even_principal = _ZERO
+        if method is RepaymentMethod.EQUAL_INSTALLMENT:
+            payment = level_payment(
+                principal=principal, annual_rate_percent=annual_rate_percent, months=months
+            )
+        else:
+            even_principal = round_fen(principal / months)
+        outstanding = principal
+        out: list[Installment] = []
+        for number in range(1, months + 1):
+            interest = round_fen(outstanding * i)
+            if number == months:
+                part = outstanding
+            elif method is RepaymentMethod.EQUAL_INSTALLMENT:
+                part = payment - interest
+            else:
+                part = even_principal
+            # Only for amounts of a few fen can rounding push a part below 0 or
+            # past what is owed; clamping keeps outstanding within [0, P].
+            part = min(max(part, _ZERO), outstanding)
+            outstanding = outstanding - part
+            out.append(
+                Installment(
+                    number=number,
+                    due_date=add_months(first_due_date, number - 1, anchor),
+                    payment=part + interest,
+                    principal=part,
+                    interest=interest,
+                    outstanding=outstanding,
+                )
+            )
+        return out
+
+
+def schedule_totals(installments: Iterable[Installment]) -> tuple[Decimal, Decimal]:
+    """(total payment, total interest) of a schedule."""
+    total_payment = _ZERO
+    total_interest = _ZERO
+    for inst in installments:
+        total_payment += inst.payment
+        total_interest += inst.interest
+    return total_payment, total_interest
+
+
+def max_principal_for_payment(
+    *,
+    max_payment: Decimal,
+    annual_rate_percent: Decimal,
+    months: int,
+    method: RepaymentMethod = RepaymentMethod.EQUAL_INSTALLMENT,
+) -> Decimal:
+    """Largest principal (to the fen) whose monthly payment stays ≤ ``max_payment``.
+
+    The payment compared is the one a borrower actually pays: the rounded level
+    payment for 等额本息, the first (largest) installment for 等额本金. The
+    annuity formula is inverted for an estimate, then a binary search over fens
+    settles it against the real rounded payment, so the result is verified.
+    """
+    _check(_ZERO, annual_rate_percent, months)
+    if not isinstance(max_payment, Decimal):
+        raise TypeError("月还款额上限必须为 Decimal")
+    method = RepaymentMethod(method)
+    limit = max_payment.quantize(FEN, rounding=ROUND_DOWN)
+    if limit <= 0:
+        return _ZERO
+
+    def payment_of(p: Decimal) -> Decimal:
+        return first_payment(
+            principal=p, annual_rate_percent=annual_rate_percent, months=months, method=method
+        )
+
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        if method is RepaymentMethod.EQUAL_INSTALLMENT:
+            factor = _annuity_factor(annual_rate_percent, months)
+        else:
+            factor = Decimal(1) / Decimal(months) + monthly_rate(annual_rate_percent)
+        # Rounding moves a payment by at most 1 fen, so past this the payment
+        # is certainly above the limit: a safe upper bracket.
+        estimate = ((limit + 2 * FEN) / factor).quantize(FEN, rounding=ROUND_DOWN)
+    return _search_fen(payment_of, limit, estimate)
+
+
+def _search_fen(payment_of: Callable[[Decimal], Decimal], limit: Decimal, hi: Decimal) -> Decimal:
+    """Largest fen amount in [0, hi] with ``payment_of(amount) <= limit``."""
+    lo_fen, hi_fen = 0, int(hi / FEN)
+    while payment_of(hi_fen * FEN) <= limit:  # bracket guard; runs at most a few times
+        hi_fen = hi_fen * 2 + 1
+    while hi_fen - lo_fen > 1:  # invariant: lo ok, hi not ok
+        mid = (lo_fen + hi_fen) // 2
+        if payment_of(mid * FEN) <= limit:
+            lo_fen = mid
+        else:
+            hi_fen = mid
+    return (lo_fen * FEN).quantize(FEN)
