@@ -11,4 +11,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("gjj.urls")),
+    path("api/v1/loans/", include("loans.urls")),
+    path("api/v1/withdrawals/", include("withdrawals.urls")),
 ]

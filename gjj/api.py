@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from kombu.utils.url import maybe_sanitize_url
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from gjj import services
+from gjj.auth import IsApplicant, applicant_depositor
+from gjj.errors import BusinessError
 from gjj.selectors import measure_days_left, policy_in_force, today_local
+from gjj.serializers import (
+    ErrorSerializer,
+    LoginSerializer,
+    MeSerializer,
+    SignupSerializer,
+    TokenSerializer,
+)
 
 
 class HealthView(APIView):
@@ -51,3 +64,73 @@ class HealthView(APIView):
                 "measure_days_left": measure_days_left(on=today),
             }
         )
+
+
+# --- applicants: sign-up, log-in, log-out, own record -------------------------------
+
+
+class AuthThrottled(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+def _token_for(user) -> Token:
+    Token.objects.filter(user=user).delete()  # one live token; a new log-in renews it
+    return Token.objects.create(user=user)
+
+
+class SignupView(AuthThrottled):
+    @extend_schema(
+        summary="注册：以姓名、身份证号码和个人账号绑定缴存职工",
+        request=SignupSerializer,
+        responses={201: TokenSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        ser = SignupSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        depositor = services.applicant_signup(**ser.validated_data)
+        token = _token_for(depositor.user)
+        return Response(
+            TokenSerializer(token).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class LoginView(AuthThrottled):
+    @extend_schema(
+        summary="登录，取得令牌（Authorization: Token <token>）",
+        request=LoginSerializer,
+        responses={200: TokenSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        ser = LoginSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        user = authenticate(request, **ser.validated_data)
+        if user is None or not user.is_active:
+            raise BusinessError("invalid_credentials", "用户名或密码错误")
+        return Response(TokenSerializer(_token_for(user)).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(
+        summary="退出登录（令牌作废）",
+        request=None,
+        responses={204: OpenApiResponse(description="已退出"), 401: ErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsApplicant]
+
+    @extend_schema(
+        summary="本人缴存信息、家庭成员、住房与贷款记录",
+        responses={200: MeSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        depositor = applicant_depositor(request)
+        return Response(MeSerializer(depositor).data)

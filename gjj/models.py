@@ -473,3 +473,27 @@ class LoanRate(models.Model):
             f"{self.effective_from} {self.get_home_tier_display()} "
             f"{self.get_term_band_display()} {self.annual_rate_percent}%"
         )
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a creating request, replayed for a repeated key."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT, related_name="+"
+    )
+    key = models.CharField("幂等键", max_length=100)
+    endpoint = models.CharField("接口", max_length=200)
+    request_hash = models.CharField("请求摘要", max_length=64)
+    status_code = models.PositiveSmallIntegerField("响应状态")
+    body = models.JSONField("响应内容")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "幂等请求记录"
+        verbose_name_plural = "幂等请求记录"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "endpoint"], name="idempotency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key}"

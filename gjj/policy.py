@@ -83,6 +83,7 @@ class Key(StrEnum):
     RENTAL_CAP_SPECIAL_GROUPS = "withdrawal.rental.cap.special_groups"
     PURCHASE_FAMILY_RELATIONS = "withdrawal.purchase.family_relations"
     PURCHASE_WINDOW_MONTHS = "withdrawal.purchase.window_months"
+    WITHDRAWAL_FOUR_EYES_THRESHOLD = "withdrawal.four_eyes_threshold"
 
     # Statutory deadlines (住房公积金管理条例).
     LOAN_DECISION_DAYS = "deadline.loan.decision_days"

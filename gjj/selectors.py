@@ -11,7 +11,18 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
-from gjj.models import AccountEntry, LoanRate, PolicyParameter, ProvidentAccount
+from gjj.models import (
+    AccountEntry,
+    Depositor,
+    FamilyMember,
+    Home,
+    LoanRate,
+    PfLoanRecord,
+    PolicyParameter,
+    ProvidentAccount,
+    Relation,
+    SpecialGroupMembership,
+)
 from gjj.policy import (
     Citation,
     PolicySnapshot,
@@ -114,3 +125,65 @@ def measure_days_left(*, on: date) -> int | None:
 def account_ledger_sum(*, account: ProvidentAccount) -> Decimal:
     total = AccountEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
     return total if total is not None else Decimal("0.00")
+
+
+# --- households --------------------------------------------------------------------
+
+
+def household_depositors(*, depositor: Depositor) -> list[Depositor]:
+    """The depositor and, where the spouse also deposits, the current spouse.
+
+    The household of 套数认定 is the couple (with their minor children); only
+    depositors can own recorded homes and loans here.
+    """
+    spouse = (
+        FamilyMember.objects.filter(
+            depositor=depositor,
+            relation=Relation.SPOUSE,
+            ended_on__isnull=True,
+            relative_depositor__isnull=False,
+        )
+        .select_related("relative_depositor")
+        .first()
+    )
+    members = [depositor]
+    if spouse is not None and spouse.relative_depositor is not None:
+        members.append(spouse.relative_depositor)
+    return members
+
+
+def household_homes(*, depositor: Depositor, on: date, city: str = "阳泉") -> list[Home]:
+    """Homes the household holds in the city on ``on`` (registered, not yet disposed)."""
+    ids = [d.pk for d in household_depositors(depositor=depositor)]
+    return list(
+        Home.objects.filter(owner_id__in=ids, city=city, registered_on__lte=on)
+        .exclude(disposed_on__lte=on)
+        .order_by("pk")
+    )
+
+
+def household_pf_loans(*, depositor: Depositor) -> list[PfLoanRecord]:
+    ids = [d.pk for d in household_depositors(depositor=depositor)]
+    return list(PfLoanRecord.objects.filter(borrower_id__in=ids).order_by("issued_on", "pk"))
+
+
+def household_children(*, depositor: Depositor) -> int:
+    """Distinct children recorded by either spouse (by ID number)."""
+    ids = [d.pk for d in household_depositors(depositor=depositor)]
+    numbers = FamilyMember.objects.filter(
+        depositor_id__in=ids, relation=Relation.CHILD, ended_on__isnull=True
+    ).values_list("id_number", flat=True)
+    return len(set(numbers))
+
+
+def household_special_groups(*, depositor: Depositor, on: date) -> set[str]:
+    """Verified special-group memberships of either spouse valid on ``on``."""
+    ids = [d.pk for d in household_depositors(depositor=depositor)]
+    rows = (
+        SpecialGroupMembership.objects.filter(
+            depositor_id__in=ids, valid_from__lte=on, revoked_at__isnull=True
+        )
+        .exclude(valid_to__lt=on)
+        .values_list("group", flat=True)
+    )
+    return set(rows)

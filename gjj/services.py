@@ -876,3 +876,58 @@ def policy_check_record(*, on: date) -> dict[str, Any]:
                 new=result,
             )
     return result
+
+
+# --- applicants -------------------------------------------------------------------
+
+
+def applicant_signup(
+    *, username: str, password: str, name: str, id_number: str, account_number: str
+) -> Depositor:
+    """Tie a new log-in to an existing depositor whose name, ID and account all match."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    User = get_user_model()
+    mismatch = BusinessError("identity_mismatch", "姓名、身份证号码与个人账号不匹配")
+    try:
+        number = ric.compact(id_number).upper()
+    except StdnumError as exc:
+        raise mismatch from exc
+    with transaction.atomic():
+        depositor = (
+            Depositor.objects.select_for_update()
+            .filter(name=name, id_number=number, account__account_number=account_number)
+            .first()
+        )
+        if depositor is None:
+            raise mismatch
+        if depositor.user_id is not None:
+            raise BusinessError("already_registered", "该缴存职工已注册，请直接登录")
+        if User.objects.filter(username=username).exists():
+            raise BusinessError(
+                "username_taken",
+                "用户名已被使用",
+                fields={"username": [{"code": "taken", "message": "用户名已被使用"}]},
+            )
+        candidate = User(username=username, first_name=name)
+        try:
+            validate_password(password, user=candidate)
+        except ValidationError as exc:
+            raise BusinessError(
+                "weak_password",
+                "密码不符合要求",
+                fields={"password": [{"code": "weak", "message": m} for m in exc.messages]},
+            ) from exc
+        user = User.objects.create_user(username=username, password=password, first_name=name)
+        depositor.user = user
+        depositor.save(update_fields=["user"])
+        audit_record(
+            actor=user,
+            action="applicant_signup",
+            obj=depositor,
+            old={"user": None},
+            new={"user": user.pk},
+        )
+    return depositor

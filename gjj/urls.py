@@ -4,4 +4,8 @@ from gjj import api
 
 urlpatterns = [
     path("health/", api.HealthView.as_view(), name="health"),
+    path("auth/signup/", api.SignupView.as_view(), name="auth-signup"),
+    path("auth/login/", api.LoginView.as_view(), name="auth-login"),
+    path("auth/logout/", api.LogoutView.as_view(), name="auth-logout"),
+    path("me/", api.MeView.as_view(), name="me"),
 ]
