@@ -1,0 +1,295 @@
+"""Public loan calculator: POST /api/v1/loans/quote/ and /quote/schedule/.
+
+No log-in, no database write: the request becomes ``LoanFacts``, the policy in
+force on ``as_of`` comes from the cached snapshot, and the engine decides.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from gjj.errors import BusinessError
+from gjj.selectors import policy_in_force, today_local
+from gjj.serializers import ErrorSerializer
+from loans.engine import (
+    INPUT_ERROR_CODES,
+    CommercialLoan,
+    Decision,
+    LoanFacts,
+    PriorPfLoan,
+    PropertyType,
+    SpecialGroup,
+    decide,
+)
+from loans.schedules import RepaymentMethod, add_months, build_schedule, schedule_totals
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class PriorPfLoanSerializer(serializers.Serializer):
+    issued_on = serializers.DateField(help_text="发放日期")
+    settled = serializers.BooleanField(help_text="是否已结清")
+
+
+class CommercialLoanSerializer(serializers.Serializer):
+    bank = serializers.RegexField(r"^[A-Za-z]{2,10}$", help_text="银行简称代码，如 CCB、ICBC")
+    city = serializers.CharField(max_length=20, help_text="贷款行所在城市，如 阳泉、太原")
+    issued_on = serializers.DateField(help_text="商业贷款发放日期")
+    remaining_principal = serializers.DecimalField(
+        min_value=Decimal("0.01"), help_text="剩余本金（元）", **MONEY
+    )
+    remaining_term_months = serializers.IntegerField(min_value=1, max_value=600)
+
+
+class QuoteRequestSerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False, help_text="试算日期，默认今天（北京时间）")
+    property_type = serializers.ChoiceField(
+        choices=[(p.value, p.label) for p in PropertyType], help_text="商品住房或保障性住房"
+    )
+    new_build = serializers.BooleanField(default=True, help_text="是否新建住房")
+    house_price = serializers.DecimalField(
+        min_value=Decimal("0.01"), required=False, help_text="房屋总价（元），商转公可不填", **MONEY
+    )
+    term_months = serializers.IntegerField(min_value=1, max_value=360, help_text="贷款期限（月）")
+    repayment_method = serializers.ChoiceField(
+        choices=[(m.value, m.label) for m in RepaymentMethod],
+        default=RepaymentMethod.EQUAL_INSTALLMENT.value,
+    )
+    homes_owned = serializers.IntegerField(
+        min_value=0, max_value=99, help_text="家庭在本市住房套数"
+    )
+    prior_pf_loans = PriorPfLoanSerializer(many=True, default=list)
+    children = serializers.IntegerField(min_value=0, max_value=20, default=0)
+    special_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(g.value, g.label) for g in SpecialGroup]),
+        default=list,
+        max_length=5,
+    )
+    loan_amount = serializers.DecimalField(
+        min_value=Decimal("0.01"), required=False, help_text="申请贷款金额（元）", **MONEY
+    )
+    voucher_amount = serializers.DecimalField(
+        min_value=Decimal("0"), required=False, help_text="房票票面金额（元）", **MONEY
+    )
+    commercial_loan = CommercialLoanSerializer(required=False, help_text="商转公时填写")
+    birth_date = serializers.DateField(required=False)
+    sex = serializers.ChoiceField(choices=[("M", "男"), ("F", "女")], required=False)
+    account_balance = serializers.DecimalField(min_value=Decimal("0"), required=False, **MONEY)
+    monthly_income = serializers.DecimalField(min_value=Decimal("0"), required=False, **MONEY)
+    continuous_deposit_months = serializers.IntegerField(min_value=0, max_value=720, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "commercial_loan" not in attrs and "house_price" not in attrs:
+            raise serializers.ValidationError(
+                {"house_price": ["购房贷款必须填写房屋总价"]}, code="required"
+            )
+        if ("birth_date" in attrs) != ("sex" in attrs):
+            raise serializers.ValidationError(
+                {"sex": ["出生日期与性别须同时填写，用于计算退休年龄"]}, code="required"
+            )
+        if len(set(attrs["special_groups"])) != len(attrs["special_groups"]):
+            raise serializers.ValidationError({"special_groups": ["特定群体不得重复"]})
+        return attrs
+
+    def to_facts(self) -> tuple[date, LoanFacts]:
+        v = self.validated_data
+        szg = v.get("commercial_loan")
+        facts = LoanFacts(
+            property_type=PropertyType(v["property_type"]),
+            new_build=v["new_build"],
+            house_price=v.get("house_price"),
+            term_months=v["term_months"],
+            repayment_method=RepaymentMethod(v["repayment_method"]),
+            homes_owned=v["homes_owned"],
+            prior_pf_loans=tuple(PriorPfLoan(**p) for p in v["prior_pf_loans"]),
+            children=v["children"],
+            special_groups=frozenset(SpecialGroup(g) for g in v["special_groups"]),
+            loan_amount=v.get("loan_amount"),
+            voucher_amount=v.get("voucher_amount"),
+            commercial_loan=CommercialLoan(**szg) if szg else None,
+            birth_date=v.get("birth_date"),
+            sex=v.get("sex"),
+            account_balance=v.get("account_balance"),
+            monthly_income=v.get("monthly_income"),
+            continuous_deposit_months=v.get("continuous_deposit_months"),
+        )
+        return v.get("as_of") or today_local(), facts
+
+
+class CitationSerializer(serializers.Serializer):
+    document = serializers.CharField()
+    article = serializers.CharField()
+    source = serializers.CharField()
+    effective_from = serializers.DateField()
+    effective_to = serializers.DateField(allow_null=True)
+    row = serializers.CharField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    value = serializers.CharField()
+    message = serializers.CharField()
+    citation = CitationSerializer(allow_null=True)
+
+
+class RefusalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    citation = CitationSerializer(allow_null=True)
+
+
+class QuoteResponseSerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    refusal_reasons = RefusalSerializer(many=True)
+    home_tier = serializers.IntegerField(allow_null=True)
+    counted_homes = serializers.IntegerField(allow_null=True)
+    counted_pf_loans = serializers.IntegerField(allow_null=True)
+    min_down_payment_ratio = serializers.CharField(allow_null=True)
+    min_down_payment = serializers.CharField(allow_null=True)
+    loan_cap = serializers.CharField(allow_null=True)
+    max_loan_amount = serializers.CharField(allow_null=True)
+    loan_amount = serializers.CharField(allow_null=True)
+    annual_rate_percent = serializers.CharField(allow_null=True)
+    rate_citation = CitationSerializer(allow_null=True)
+    term_months = serializers.IntegerField()
+    max_term_months = serializers.IntegerField(allow_null=True)
+    repayment_method = serializers.CharField()
+    repayment_method_code = serializers.CharField()
+    monthly_payment = serializers.CharField(allow_null=True)
+    total_interest = serializers.CharField(allow_null=True)
+    limits_applied = ReasonSerializer(many=True)
+    limits_not_applied = ReasonSerializer(many=True)
+    reasons = ReasonSerializer(many=True)
+    policy_version = serializers.CharField()
+    as_of = serializers.DateField()
+
+
+class InstallmentSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    payment = serializers.CharField()
+    principal = serializers.CharField()
+    interest = serializers.CharField()
+    outstanding = serializers.CharField()
+
+
+class ScheduleResponseSerializer(serializers.Serializer):
+    quote = QuoteResponseSerializer()
+    total_payment = serializers.CharField()
+    total_interest = serializers.CharField()
+    installments = InstallmentSerializer(many=True)
+
+
+EXAMPLE_REQUEST = {
+    "as_of": "2025-06-01",
+    "property_type": "commercial",
+    "new_build": True,
+    "house_price": "1000000.00",
+    "term_months": 360,
+    "repayment_method": "equal_installment",
+    "homes_owned": 1,
+    "prior_pf_loans": [{"issued_on": "2014-06-10", "settled": True}],
+    "children": 2,
+    "special_groups": [],
+}
+
+
+def quote_decide(serializer: QuoteRequestSerializer) -> Decision:
+    """Run the engine; inputs the engine finds inconsistent are a 400, not a refusal."""
+    on, facts = serializer.to_facts()
+    decision = decide(facts, policy_in_force(on=on))
+    bad = [r for r in decision.refusals if r.code in INPUT_ERROR_CODES]
+    if bad:
+        raise BusinessError(
+            bad[0].code,
+            bad[0].message,
+            fields={"non_field_errors": [{"code": r.code, "message": r.message} for r in bad]},
+        )
+    return decision
+
+
+def quote_body(decision: Decision) -> dict[str, Any]:
+    body = decision.as_dict()
+    body["refusal_reasons"] = body.pop("refusals")
+    return body
+
+
+class QuoteThrottled(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "quote"
+
+
+class QuoteView(QuoteThrottled):
+    @extend_schema(
+        summary="贷款试算：住房套数、首付比例、额度、利率与月还款额",
+        request=QuoteRequestSerializer,
+        responses={200: QuoteResponseSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+        examples=[
+            OpenApiExample("首套（多子女家庭核减1套）", value=EXAMPLE_REQUEST, request_only=True)
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        ser = QuoteRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return Response(quote_body(quote_decide(ser)))
+
+
+class QuoteScheduleView(QuoteThrottled):
+    @extend_schema(
+        summary="贷款试算的逐月还款计划",
+        request=QuoteRequestSerializer,
+        responses={200: ScheduleResponseSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        ser = QuoteRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        decision = quote_decide(ser)
+        if not (decision.eligible and decision.loan_amount and decision.annual_rate_percent):
+            raise BusinessError(
+                "not_eligible",
+                "不符合贷款条件，无法生成还款计划",
+                fields={
+                    "non_field_errors": [
+                        {"code": r.code, "message": r.message} for r in decision.refusals
+                    ]
+                },
+            )
+        schedule = build_schedule(
+            principal=decision.loan_amount,
+            annual_rate_percent=decision.annual_rate_percent,
+            months=decision.term_months,
+            method=decision.repayment_method,
+            first_due_date=add_months(decision.as_of, 1),
+        )
+        total_payment, total_interest = schedule_totals(schedule)
+        installments = [
+            {
+                "number": i.number,
+                "due_date": i.due_date.isoformat(),
+                "payment": f"{i.payment:.2f}",
+                "principal": f"{i.principal:.2f}",
+                "interest": f"{i.interest:.2f}",
+                "outstanding": f"{i.outstanding:.2f}",
+            }
+            for i in schedule
+        ]
+        return Response(
+            {
+                "quote": quote_body(decision),
+                "total_payment": f"{total_payment:.2f}",
+                "total_interest": f"{total_interest:.2f}",
+                "installments": installments,
+            }
+        )
