@@ -36,8 +36,12 @@ def quote(api: APIClient, url: str = URL, **changes):
 
 def test_multi_child_family_second_home_is_quoted_as_first(api):
     # Given a family with two children that owns one home and had a 2014 provident loan
-    resp = quote(api, homes_owned=1, children=2,
-                 prior_pf_loans=[{"issued_on": "2014-06-10", "settled": True}])
+    resp = quote(
+        api,
+        homes_owned=1,
+        children=2,
+        prior_pf_loans=[{"issued_on": "2014-06-10", "settled": True}],
+    )
     # When it buys new commercial housing for 1,000,000 over 30 years on 2025-06-01
     assert resp.status_code == 200
     q = resp.json()
@@ -57,14 +61,17 @@ def test_multi_child_family_second_home_is_quoted_as_first(api):
     assert {r["rule"] for r in q["limits_not_applied"]} >= {"amount.balance_multiple"}
 
 
-@pytest.mark.parametrize(("as_of", "tier_inputs", "rate", "cap"), [
-    ("2024-10-17", {}, "2.85", "900000.00"),
-    ("2025-05-07", {}, "2.85", "900000.00"),
-    ("2025-05-08", {}, "2.60", "900000.00"),
-    ("2025-05-08", {"homes_owned": 1}, "3.075", "900000.00"),
-    ("2025-05-08", {"special_groups": ["youth"]}, "2.60", "1000000.00"),
-    ("2027-10-16", {"special_groups": ["talent"]}, "2.60", "1000000.00"),
-])
+@pytest.mark.parametrize(
+    ("as_of", "tier_inputs", "rate", "cap"),
+    [
+        ("2024-10-17", {}, "2.85", "900000.00"),
+        ("2025-05-07", {}, "2.85", "900000.00"),
+        ("2025-05-08", {}, "2.60", "900000.00"),
+        ("2025-05-08", {"homes_owned": 1}, "3.075", "900000.00"),
+        ("2025-05-08", {"special_groups": ["youth"]}, "2.60", "1000000.00"),
+        ("2027-10-16", {"special_groups": ["talent"]}, "2.60", "1000000.00"),
+    ],
+)
 def test_rate_and_cap_follow_the_date(api, as_of, tier_inputs, rate, cap):
     q = quote(api, as_of=as_of, **tier_inputs).json()
     assert q["eligible"] is True
@@ -100,17 +107,29 @@ def test_voucher_counts_as_own_funds(api):
     assert "amount.voucher" in {r["rule"] for r in q["limits_applied"]}
 
 
-@pytest.mark.parametrize(("bank", "city", "issued_on", "eligible"), [
-    ("CCB", "太原", "2024-03-31", True),
-    ("ICBC", "阳泉", "2024-03-31", True),
-    ("ICBC", "太原", "2024-03-31", False),
-    ("CCB", "太原", "2024-04-01", False),
-])
+@pytest.mark.parametrize(
+    ("bank", "city", "issued_on", "eligible"),
+    [
+        ("CCB", "太原", "2024-03-31", True),
+        ("ICBC", "阳泉", "2024-03-31", True),
+        ("ICBC", "太原", "2024-03-31", False),
+        ("CCB", "太原", "2024-04-01", False),
+    ],
+)
 def test_commercial_loan_conversion(api, bank, city, issued_on, eligible):
-    resp = quote(api, house_price=None, homes_owned=1, term_months=240, commercial_loan={
-        "bank": bank, "city": city, "issued_on": issued_on,
-        "remaining_principal": "420000.00", "remaining_term_months": 250,
-    })
+    resp = quote(
+        api,
+        house_price=None,
+        homes_owned=1,
+        term_months=240,
+        commercial_loan={
+            "bank": bank,
+            "city": city,
+            "issued_on": issued_on,
+            "remaining_principal": "420000.00",
+            "remaining_term_months": 250,
+        },
+    )
     q = resp.json()
     assert resp.status_code == 200
     assert q["eligible"] is eligible
@@ -121,22 +140,27 @@ def test_commercial_loan_conversion(api, bank, city, issued_on, eligible):
         assert "szg_ineligible" in {r["code"] for r in q["refusal_reasons"]}
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"property_type": "villa"}, "property_type"),
-    ({"house_price": ""}, "house_price"),
-    ({"house_price": "100.001"}, "house_price"),
-    ({"house_price": "-1"}, "house_price"),
-    ({"house_price": None}, "house_price"),
-    ({"term_months": 0}, "term_months"),
-    ({"term_months": 361}, "term_months"),
-    ({"term_months": "十年"}, "term_months"),
-    ({"homes_owned": -1}, "homes_owned"),
-    ({"special_groups": ["vip"]}, "special_groups.0"),
-    ({"prior_pf_loans": [{"issued_on": "2014-13-01", "settled": True}]},
-     "prior_pf_loans.0.issued_on"),
-    ({"birth_date": "1990-01-01"}, "sex"),
-    ({"as_of": "yesterday"}, "as_of"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"property_type": "villa"}, "property_type"),
+        ({"house_price": ""}, "house_price"),
+        ({"house_price": "100.001"}, "house_price"),
+        ({"house_price": "-1"}, "house_price"),
+        ({"house_price": None}, "house_price"),
+        ({"term_months": 0}, "term_months"),
+        ({"term_months": 361}, "term_months"),
+        ({"term_months": "十年"}, "term_months"),
+        ({"homes_owned": -1}, "homes_owned"),
+        ({"special_groups": ["vip"]}, "special_groups.0"),
+        (
+            {"prior_pf_loans": [{"issued_on": "2014-13-01", "settled": True}]},
+            "prior_pf_loans.0.issued_on",
+        ),
+        ({"birth_date": "1990-01-01"}, "sex"),
+        ({"as_of": "yesterday"}, "as_of"),
+    ],
+)
 def test_malformed_input_is_a_400_naming_the_field(api, changes, field):
     resp = quote(api, **changes)
     assert resp.status_code == 400
@@ -180,8 +204,10 @@ def test_schedule_for_an_ineligible_quote_is_a_400_with_the_reasons(api):
 
 
 def test_quote_is_throttled_with_the_error_format(api, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
-                               "DEFAULT_THROTTLE_RATES": {"quote": "2/min", "auth": "10/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"quote": "2/min", "auth": "10/min"},
+    }
     from rest_framework.throttling import ScopedRateThrottle
 
     ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
