@@ -148,6 +148,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "贷款试算、贷款申请与提取业务接口",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "SpecialGroupEnum": "gjj.models.SpecialGroup",
+        "PropertyTypeEnum": "gjj.models.PropertyType",
+        "SexEnum": "gjj.models.Sex",
+        "RelationEnum": "gjj.models.Relation",
+    },
 }
 
 CACHES = {

@@ -12,7 +12,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from gjj import services
@@ -26,6 +25,7 @@ from gjj.serializers import (
     SignupSerializer,
     TokenSerializer,
 )
+from gjj.throttling import FixedWindowScopedThrottle
 
 
 class HealthView(APIView):
@@ -72,7 +72,7 @@ class HealthView(APIView):
 class AuthThrottled(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FixedWindowScopedThrottle]
     throttle_scope = "auth"
 
 

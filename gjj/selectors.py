@@ -7,7 +7,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -34,7 +33,12 @@ from gjj.policy import (
     resolve,
 )
 
-_POLICY_REVISION_KEY = "gjj:policy:revision"
+# A snapshot for a day up to today never changes: rows in force are immutable and
+# new rows must start after today. Such snapshots are kept in the process (no
+# cache server needed, no staleness across processes); future days are read
+# from the database each time.
+_SNAPSHOT_MEMO_SIZE = 256
+_snapshot_memo: dict[date, PolicySnapshot] = {}
 
 
 def today_local() -> date:
@@ -46,16 +50,9 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
 
 
-def policy_revision() -> int:
-    return cache.get_or_set(_POLICY_REVISION_KEY, 0)
-
-
-def policy_cache_bump() -> None:
-    """Called by the policy services after any row is added or changed."""
-    try:
-        cache.incr(_POLICY_REVISION_KEY)
-    except ValueError:
-        cache.set(_POLICY_REVISION_KEY, 1)
+def policy_cache_clear() -> None:
+    """Forget kept snapshots (after a policy write, and between tests)."""
+    _snapshot_memo.clear()
 
 
 def _param_value(row: PolicyParameter) -> PolicyValue:
@@ -93,23 +90,22 @@ def _rate_value(row: LoanRate) -> RateValue:
 
 
 def policy_in_force(*, on: date) -> PolicySnapshot:
-    """Every parameter and rate in force on ``on``, each with its citation.
-
-    Cached per date and per policy revision (bumped by every policy write), so
-    a quote costs no policy query after the first of the day.
-    """
-    cache_key = f"gjj:policy:{policy_revision()}:{on.isoformat()}"
-    snap = cache.get(cache_key)
-    if snap is None:
-        params = [
-            _param_value(r)
-            for r in PolicyParameter.objects.filter(effective_from__lte=on).exclude(
-                effective_to__lt=on
-            )
-        ]
-        rates = [_rate_value(r) for r in LoanRate.objects.filter(effective_from__lte=on)]
-        snap = resolve(on=on, params=params, rates=rates)
-        cache.set(cache_key, snap, timeout=3600)
+    """Every parameter and rate in force on ``on``, each with its citation."""
+    settled = on <= today_local()
+    if settled:
+        snap = _snapshot_memo.get(on)
+        if snap is not None:
+            return snap
+    params = [
+        _param_value(r)
+        for r in PolicyParameter.objects.filter(effective_from__lte=on).exclude(effective_to__lt=on)
+    ]
+    rates = [_rate_value(r) for r in LoanRate.objects.filter(effective_from__lte=on)]
+    snap = resolve(on=on, params=params, rates=rates)
+    if settled:
+        if len(_snapshot_memo) >= _SNAPSHOT_MEMO_SIZE:
+            _snapshot_memo.clear()
+        _snapshot_memo[on] = snap
     return snap
 
 

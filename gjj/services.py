@@ -38,7 +38,7 @@ from gjj.models import (
 )
 from gjj.money import round_fen, to_decimal
 from gjj.policy import Key, TermBand, ValueKind, parse_value
-from gjj.selectors import policy_cache_bump, today_local
+from gjj.selectors import policy_cache_clear, today_local
 
 M = TypeVar("M", bound=models.Model)
 Actor = AbstractBaseUser | None
@@ -760,7 +760,7 @@ def policy_parameter_add(
         audit_record(
             actor=actor, action="policy_parameter_add", obj=row, new=snapshot(row, _PARAM_FIELDS)
         )
-        transaction.on_commit(policy_cache_bump)
+        transaction.on_commit(policy_cache_clear)
     return row
 
 
@@ -800,7 +800,7 @@ def policy_parameter_update(
             new=snapshot(locked, _PARAM_FIELDS),
             reason=reason,
         )
-        transaction.on_commit(policy_cache_bump)
+        transaction.on_commit(policy_cache_clear)
     return locked
 
 
@@ -849,7 +849,7 @@ def policy_rate_add(
             obj=row,
             new=snapshot(row, ["effective_from", "home_tier", "term_band", "annual_rate_percent"]),
         )
-        transaction.on_commit(policy_cache_bump)
+        transaction.on_commit(policy_cache_clear)
     return row
 
 

@@ -41,11 +41,10 @@ from loans.retirement import RetirementPolicyMissing, statutory_retirement
 from loans.schedules import (
     RepaymentMethod,
     add_months,
-    build_schedule,
-    level_payment,
+    first_payment,
     max_principal_for_payment,
-    schedule_totals,
 )
+from loans.schedules import total_interest as schedule_total_interest
 
 # --------------------------------------------------------------------------- enums
 
@@ -1039,25 +1038,23 @@ def decide(facts: LoanFacts, policy: PolicySnapshot) -> Decision:
     monthly_payment: Decimal | None = None
     total_interest: Decimal | None = None
     if eligible and rate is not None and loan_amount is not None:
-        schedule = build_schedule(
+        monthly_payment = first_payment(
             principal=loan_amount,
             annual_rate_percent=rate.annual_rate_percent,
             months=facts.term_months,
             method=facts.repayment_method,
-            first_due_date=add_months(policy.on, 1),
         )
-        if facts.repayment_method is RepaymentMethod.EQUAL_INSTALLMENT:
-            monthly_payment = level_payment(
-                principal=loan_amount,
-                annual_rate_percent=rate.annual_rate_percent,
-                months=facts.term_months,
-            )
-        else:
-            monthly_payment = schedule[0].payment
-        total_interest = schedule_totals(schedule)[1]
-        which = "月还款额" if schedule[0].payment == schedule[-1].payment else "首月还款额"
-        if facts.repayment_method is RepaymentMethod.EQUAL_INSTALLMENT:
-            which = "月还款额"
+        total_interest = schedule_total_interest(
+            principal=loan_amount,
+            annual_rate_percent=rate.annual_rate_percent,
+            months=facts.term_months,
+            method=facts.repayment_method,
+        )
+        which = (
+            "月还款额"
+            if facts.repayment_method is RepaymentMethod.EQUAL_INSTALLMENT
+            else "首月还款额"
+        )
         run.reason(
             "repayment",
             _fmt_money(monthly_payment),

@@ -15,12 +15,12 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from gjj.errors import BusinessError
 from gjj.selectors import policy_in_force, today_local
 from gjj.serializers import ErrorSerializer
+from gjj.throttling import FixedWindowScopedThrottle
 from loans.engine import (
     INPUT_ERROR_CODES,
     CommercialLoan,
@@ -227,7 +227,7 @@ def quote_body(decision: Decision) -> dict[str, Any]:
 class QuoteThrottled(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FixedWindowScopedThrottle]
     throttle_scope = "quote"
 
 

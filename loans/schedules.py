@@ -14,7 +14,7 @@ contract's running number).
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal, localcontext
@@ -156,44 +156,94 @@ def build_schedule(
     For repricing pass the outstanding principal and the remaining months (see
     the module docstring).
     """
+    anchor = first_due_date.day if anchor_day is None else anchor_day
+    return [
+        Installment(
+            number=number,
+            due_date=add_months(first_due_date, number - 1, anchor),
+            payment=part + interest,
+            principal=part,
+            interest=interest,
+            outstanding=outstanding,
+        )
+        for number, part, interest, outstanding in _amortize(
+            principal=principal,
+            annual_rate_percent=annual_rate_percent,
+            months=months,
+            method=method,
+        )
+    ]
+
+
+def _amortize(
+    *, principal: Decimal, annual_rate_percent: Decimal, months: int, method: RepaymentMethod
+) -> Iterator[tuple[int, Decimal, Decimal, Decimal]]:
+    """(number, principal part, interest, outstanding after) for each month."""
+    for number, part, interest, outstanding in _amortize_fen(
+        principal=principal, annual_rate_percent=annual_rate_percent, months=months, method=method
+    ):
+        yield number, _yuan(part), _yuan(interest), _yuan(outstanding)
+
+
+def _yuan(fen: int) -> Decimal:
+    return Decimal(fen).scaleb(-2)
+
+
+def _amortize_fen(
+    *, principal: Decimal, annual_rate_percent: Decimal, months: int, method: RepaymentMethod
+) -> Iterator[tuple[int, int, int, int]]:
+    """The month-by-month arithmetic, in whole fen: the one place it lives.
+
+    The monthly rate i = annual / 1200 is kept as an exact fraction num/den, so
+    each month's interest is outstanding × i rounded half-up exactly (integer
+    arithmetic, no precision limit); schedules and totals both come from here.
+    """
     _check(principal, annual_rate_percent, months)
     method = RepaymentMethod(method)
-    anchor = first_due_date.day if anchor_day is None else anchor_day
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        i = monthly_rate(annual_rate_percent)
-        payment = even_principal = _ZERO
-        if method is RepaymentMethod.EQUAL_INSTALLMENT:
-            payment = level_payment(
+    if principal != round_fen(principal):
+        raise ValueError("本金必须精确到分")
+    num, den = annual_rate_percent.as_integer_ratio()
+    den *= 1200
+    twice_den = 2 * den
+    outstanding = int(principal * 100)
+    payment = even_principal = 0
+    if method is RepaymentMethod.EQUAL_INSTALLMENT:
+        payment = int(
+            level_payment(
                 principal=principal, annual_rate_percent=annual_rate_percent, months=months
             )
+            * 100
+        )
+    else:
+        even_principal = int(round_fen(principal / months) * 100)
+    for number in range(1, months + 1):
+        interest = (2 * outstanding * num + den) // twice_den
+        if number == months:
+            part = outstanding
+        elif method is RepaymentMethod.EQUAL_INSTALLMENT:
+            part = payment - interest
         else:
-            even_principal = round_fen(principal / months)
-        outstanding = principal
-        out: list[Installment] = []
-        for number in range(1, months + 1):
-            interest = round_fen(outstanding * i)
-            if number == months:
-                part = outstanding
-            elif method is RepaymentMethod.EQUAL_INSTALLMENT:
-                part = payment - interest
-            else:
-                part = even_principal
-            # Only for amounts of a few fen can rounding push a part below 0 or
-            # past what is owed; clamping keeps outstanding within [0, P].
-            part = min(max(part, _ZERO), outstanding)
-            outstanding = outstanding - part
-            out.append(
-                Installment(
-                    number=number,
-                    due_date=add_months(first_due_date, number - 1, anchor),
-                    payment=part + interest,
-                    principal=part,
-                    interest=interest,
-                    outstanding=outstanding,
-                )
-            )
-        return out
+            part = even_principal
+        # Only for amounts of a few fen can rounding push a part below 0 or
+        # past what is owed; clamping keeps outstanding within [0, P].
+        if part < 0:
+            part = 0
+        elif part > outstanding:
+            part = outstanding
+        outstanding -= part
+        yield number, part, interest, outstanding
+
+
+def total_interest(
+    *, principal: Decimal, annual_rate_percent: Decimal, months: int, method: RepaymentMethod
+) -> Decimal:
+    """Interest over the whole schedule, without building its rows (quotes need only this)."""
+    fen = 0
+    for _, _, interest, _ in _amortize_fen(
+        principal=principal, annual_rate_percent=annual_rate_percent, months=months, method=method
+    ):
+        fen += interest
+    return _yuan(fen)
 
 
 def schedule_totals(installments: Iterable[Installment]) -> tuple[Decimal, Decimal]:

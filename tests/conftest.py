@@ -57,13 +57,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_policy_cache():
-    """Each test sees the policy rows of its own database, not a cached snapshot."""
+def _fresh_caches():
+    """Each test sees the policy rows of its own database and fresh throttles."""
     from django.core.cache import cache
 
+    from gjj.selectors import policy_cache_clear
+
     cache.clear()
+    policy_cache_clear()
     yield
     cache.clear()
+    policy_cache_clear()
 
 
 @pytest.fixture

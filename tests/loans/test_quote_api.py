@@ -203,18 +203,12 @@ def test_schedule_for_an_ineligible_quote_is_a_400_with_the_reasons(api):
     assert "home_tier_exceeded" in {e["code"] for e in body["fields"]["non_field_errors"]}
 
 
-def test_quote_is_throttled_with_the_error_format(api, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"quote": "2/min", "auth": "10/min"},
-    }
-    from rest_framework.throttling import ScopedRateThrottle
+def test_quote_is_throttled_with_the_error_format(api, monkeypatch):
+    from gjj.throttling import FixedWindowScopedThrottle
 
-    ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    try:
-        codes = [quote(api).status_code for _ in range(3)]
-    finally:
-        from rest_framework.settings import api_settings
-
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    assert codes == [200, 200, 429]
+    monkeypatch.setattr(FixedWindowScopedThrottle, "THROTTLE_RATES", {"quote": "2/min"})
+    responses = [quote(api) for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    body = responses[2].json()
+    assert (body["code"], body["fields"]) == ("throttled", {})
+    assert 0 < int(responses[2]["Retry-After"]) <= 60
