@@ -21,6 +21,7 @@ from loans.schedules import (
     level_payment,
     max_principal_for_payment,
     schedule_totals,
+    total_interest,
 )
 
 D = Decimal
@@ -277,3 +278,36 @@ def test_numpy_financial_cross_check() -> None:
         ours = level_payment(principal=principal, annual_rate_percent=rate, months=months)
         theirs = -npf.pmt(float(rate) / 1200, months, float(principal))
         assert abs(float(ours) - theirs) <= 0.01, (principal, rate, months, ours, theirs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(principal=money, rate=rates, months=terms, method=methods)
+def test_total_interest_is_the_schedules_interest(
+    principal: Decimal, rate: Decimal, months: int, method: RepaymentMethod
+) -> None:
+    """The quote's total (no rows built) equals the full schedule's, to the fen."""
+    rows = build_schedule(
+        principal=principal,
+        annual_rate_percent=rate,
+        months=months,
+        method=method,
+        first_due_date=date(2025, 1, 31),
+    )
+    expected = sum((i.interest for i in rows), D("0"))
+    got = total_interest(
+        principal=principal, annual_rate_percent=rate, months=months, method=method
+    )
+    assert got == expected
+
+
+def test_interest_rounds_exact_halves_up() -> None:
+    """Given 30.00 at 2.6% (i = 13/6000), the month's interest is exactly 6.5 fen:
+    half-up gives 0.07."""
+    rows = build_schedule(
+        principal=D("30.00"),
+        annual_rate_percent=D("2.600"),
+        months=2,
+        method=RepaymentMethod.EQUAL_PRINCIPAL,
+        first_due_date=date(2025, 1, 1),
+    )
+    assert rows[0].interest == D("0.07")
