@@ -27,6 +27,7 @@ check: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 # The whole suite against DATABASE_URL / CELERY_BROKER_URL (defaults: SQLite and
 # the embedded broker); when that database is not SQLite, the database-portable

@@ -85,7 +85,12 @@ class SignupView(AuthThrottled):
     @extend_schema(
         summary="注册：以姓名、身份证号码和个人账号绑定缴存职工",
         request=SignupSerializer,
-        responses={201: TokenSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+        responses={
+            201: TokenSerializer,
+            400: ErrorSerializer,
+            409: ErrorSerializer,
+            429: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         ser = SignupSerializer(data=request.data)

@@ -27,3 +27,9 @@ class ActorNotAllowed(BusinessError):
     """The actor's role does not allow this action."""
 
     status = 403
+
+
+class ConflictError(BusinessError):
+    """The request clashes with what already exists (a duplicate, a taken name)."""
+
+    status = 409

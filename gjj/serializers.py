@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
+from gjj.fields import StrictBooleanField, StrictCharField, StrictRegexField
 from gjj.models import (
     Depositor,
     FamilyMember,
@@ -17,33 +18,33 @@ from gjj.models import (
 
 
 class FieldErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = StrictCharField()
+    message = StrictCharField()
 
 
 class ErrorSerializer(serializers.Serializer):
     """Every 4xx: a machine code, a Chinese message, and errors by field."""
 
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = StrictCharField()
+    message = StrictCharField()
     fields = serializers.DictField(child=FieldErrorSerializer(many=True))
 
 
 class SignupSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
-    password = serializers.CharField(write_only=True, min_length=8, max_length=128)
-    name = serializers.CharField(max_length=50)
-    id_number = serializers.RegexField(r"^\d{17}[\dXx]$", max_length=18)
-    account_number = serializers.RegexField(r"^\d{6,20}$", max_length=20)
+    username = StrictRegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
+    password = StrictCharField(write_only=True, min_length=8, max_length=128)
+    name = StrictCharField(max_length=50)
+    id_number = StrictRegexField(r"^\d{17}[\dXx]$", max_length=18)
+    account_number = StrictRegexField(r"^\d{6,20}$", max_length=20)
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, write_only=True)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=128, write_only=True)
 
 
 class TokenSerializer(serializers.ModelSerializer):
-    token = serializers.CharField(source="key")
+    token = StrictCharField(source="key")
 
     class Meta:
         model = Token
@@ -51,7 +52,7 @@ class TokenSerializer(serializers.ModelSerializer):
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display")
+    status_display = StrictCharField(source="get_status_display")
 
     class Meta:
         model = ProvidentAccount
@@ -70,7 +71,7 @@ class AccountSerializer(serializers.ModelSerializer):
 
 class FamilyMemberSerializer(serializers.ModelSerializer):
     id_number = serializers.SerializerMethodField()
-    verified = serializers.BooleanField(source="is_verified")
+    verified = StrictBooleanField(source="is_verified")
 
     class Meta:
         model = FamilyMember

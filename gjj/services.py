@@ -17,7 +17,7 @@ from django.db import IntegrityError, models, transaction
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-from gjj.errors import BusinessError, TransitionError
+from gjj.errors import BusinessError, ConflictError, TransitionError
 from gjj.models import (
     AccountEntry,
     AccountStatus,
@@ -904,9 +904,9 @@ def applicant_signup(
         if depositor is None:
             raise mismatch
         if depositor.user_id is not None:
-            raise BusinessError("already_registered", "该缴存职工已注册，请直接登录")
+            raise ConflictError("already_registered", "该缴存职工已注册，请直接登录")
         if User.objects.filter(username=username).exists():
-            raise BusinessError(
+            raise ConflictError(
                 "username_taken",
                 "用户名已被使用",
                 fields={"username": [{"code": "taken", "message": "用户名已被使用"}]},

@@ -7,22 +7,27 @@ force on ``as_of`` comes from the cached snapshot, and the engine decides.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gjj.errors import BusinessError
+from gjj.fields import (
+    MoneyField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictRegexField,
+)
 from gjj.selectors import policy_in_force, today_local
 from gjj.serializers import ErrorSerializer
 from gjj.throttling import FixedWindowScopedThrottle
 from loans.engine import (
-    INPUT_ERROR_CODES,
     CommercialLoan,
     Decision,
     LoanFacts,
@@ -33,22 +38,18 @@ from loans.engine import (
 )
 from loans.schedules import RepaymentMethod, add_months, build_schedule, schedule_totals
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
 
 class PriorPfLoanSerializer(serializers.Serializer):
     issued_on = serializers.DateField(help_text="发放日期")
-    settled = serializers.BooleanField(help_text="是否已结清")
+    settled = StrictBooleanField(help_text="是否已结清")
 
 
 class CommercialLoanSerializer(serializers.Serializer):
-    bank = serializers.RegexField(r"^[A-Za-z]{2,10}$", help_text="银行简称代码，如 CCB、ICBC")
-    city = serializers.CharField(max_length=20, help_text="贷款行所在城市，如 阳泉、太原")
+    bank = StrictRegexField(r"^[A-Za-z]{2,10}$", help_text="银行简称代码，如 CCB、ICBC")
+    city = StrictCharField(max_length=20, help_text="贷款行所在城市，如 阳泉、太原")
     issued_on = serializers.DateField(help_text="商业贷款发放日期")
-    remaining_principal = serializers.DecimalField(
-        min_value=Decimal("0.01"), help_text="剩余本金（元）", **MONEY
-    )
-    remaining_term_months = serializers.IntegerField(min_value=1, max_value=600)
+    remaining_principal = MoneyField(help_text="剩余本金（元）")
+    remaining_term_months = StrictIntegerField(min_value=1, max_value=600)
 
 
 class QuoteRequestSerializer(serializers.Serializer):
@@ -56,50 +57,29 @@ class QuoteRequestSerializer(serializers.Serializer):
     property_type = serializers.ChoiceField(
         choices=[(p.value, p.label) for p in PropertyType], help_text="商品住房或保障性住房"
     )
-    new_build = serializers.BooleanField(default=True, help_text="是否新建住房")
-    house_price = serializers.DecimalField(
-        min_value=Decimal("0.01"), required=False, help_text="房屋总价（元），商转公可不填", **MONEY
-    )
-    term_months = serializers.IntegerField(min_value=1, max_value=360, help_text="贷款期限（月）")
+    new_build = StrictBooleanField(default=True, help_text="是否新建住房")
+    house_price = MoneyField(required=False, help_text="房屋总价（元），商转公可不填")
+    term_months = StrictIntegerField(min_value=1, max_value=360, help_text="贷款期限（月）")
     repayment_method = serializers.ChoiceField(
         choices=[(m.value, m.label) for m in RepaymentMethod],
         default=RepaymentMethod.EQUAL_INSTALLMENT.value,
     )
-    homes_owned = serializers.IntegerField(
-        min_value=0, max_value=99, help_text="家庭在本市住房套数"
-    )
+    homes_owned = StrictIntegerField(min_value=0, max_value=99, help_text="家庭在本市住房套数")
     prior_pf_loans = PriorPfLoanSerializer(many=True, default=list)
-    children = serializers.IntegerField(min_value=0, max_value=20, default=0)
+    children = StrictIntegerField(min_value=0, max_value=20, default=0)
     special_groups = serializers.ListField(
         child=serializers.ChoiceField(choices=[(g.value, g.label) for g in SpecialGroup]),
         default=list,
         max_length=5,
     )
-    loan_amount = serializers.DecimalField(
-        min_value=Decimal("0.01"), required=False, help_text="申请贷款金额（元）", **MONEY
-    )
-    voucher_amount = serializers.DecimalField(
-        min_value=Decimal("0"), required=False, help_text="房票票面金额（元）", **MONEY
-    )
+    loan_amount = MoneyField(required=False, help_text="申请贷款金额（元）")
+    voucher_amount = MoneyField(required=False, help_text="房票票面金额（元）")
     commercial_loan = CommercialLoanSerializer(required=False, help_text="商转公时填写")
     birth_date = serializers.DateField(required=False)
     sex = serializers.ChoiceField(choices=[("M", "男"), ("F", "女")], required=False)
-    account_balance = serializers.DecimalField(min_value=Decimal("0"), required=False, **MONEY)
-    monthly_income = serializers.DecimalField(min_value=Decimal("0"), required=False, **MONEY)
-    continuous_deposit_months = serializers.IntegerField(min_value=0, max_value=720, required=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "commercial_loan" not in attrs and "house_price" not in attrs:
-            raise serializers.ValidationError(
-                {"house_price": ["购房贷款必须填写房屋总价"]}, code="required"
-            )
-        if ("birth_date" in attrs) != ("sex" in attrs):
-            raise serializers.ValidationError(
-                {"sex": ["出生日期与性别须同时填写，用于计算退休年龄"]}, code="required"
-            )
-        if len(set(attrs["special_groups"])) != len(attrs["special_groups"]):
-            raise serializers.ValidationError({"special_groups": ["特定群体不得重复"]})
-        return attrs
+    account_balance = MoneyField(required=False, help_text="账户余额（元）")
+    monthly_income = MoneyField(required=False, help_text="家庭月收入（元）")
+    continuous_deposit_months = StrictIntegerField(min_value=0, max_value=720, required=False)
 
     def to_facts(self) -> tuple[date, LoanFacts]:
         v = self.validated_data
@@ -113,7 +93,7 @@ class QuoteRequestSerializer(serializers.Serializer):
             homes_owned=v["homes_owned"],
             prior_pf_loans=tuple(PriorPfLoan(**p) for p in v["prior_pf_loans"]),
             children=v["children"],
-            special_groups=frozenset(SpecialGroup(g) for g in v["special_groups"]),
+            special_groups=frozenset(SpecialGroup(g) for g in v["special_groups"]),  # repeats fold
             loan_amount=v.get("loan_amount"),
             voucher_amount=v.get("voucher_amount"),
             commercial_loan=CommercialLoan(**szg) if szg else None,
@@ -127,66 +107,66 @@ class QuoteRequestSerializer(serializers.Serializer):
 
 
 class CitationSerializer(serializers.Serializer):
-    document = serializers.CharField()
-    article = serializers.CharField()
-    source = serializers.CharField()
+    document = StrictCharField()
+    article = StrictCharField()
+    source = StrictCharField()
     effective_from = serializers.DateField()
     effective_to = serializers.DateField(allow_null=True)
-    row = serializers.CharField()
+    row = StrictCharField()
 
 
 class ReasonSerializer(serializers.Serializer):
-    rule = serializers.CharField()
-    value = serializers.CharField()
-    message = serializers.CharField()
+    rule = StrictCharField()
+    value = StrictCharField()
+    message = StrictCharField()
     citation = CitationSerializer(allow_null=True)
 
 
 class RefusalSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = StrictCharField()
+    message = StrictCharField()
     citation = CitationSerializer(allow_null=True)
 
 
 class QuoteResponseSerializer(serializers.Serializer):
-    eligible = serializers.BooleanField()
+    eligible = StrictBooleanField()
     refusal_reasons = RefusalSerializer(many=True)
-    home_tier = serializers.IntegerField(allow_null=True)
-    counted_homes = serializers.IntegerField(allow_null=True)
-    counted_pf_loans = serializers.IntegerField(allow_null=True)
-    min_down_payment_ratio = serializers.CharField(allow_null=True)
-    min_down_payment = serializers.CharField(allow_null=True)
-    loan_cap = serializers.CharField(allow_null=True)
-    max_loan_amount = serializers.CharField(allow_null=True)
-    loan_amount = serializers.CharField(allow_null=True)
-    annual_rate_percent = serializers.CharField(allow_null=True)
+    home_tier = StrictIntegerField(allow_null=True)
+    counted_homes = StrictIntegerField(allow_null=True)
+    counted_pf_loans = StrictIntegerField(allow_null=True)
+    min_down_payment_ratio = StrictCharField(allow_null=True)
+    min_down_payment = StrictCharField(allow_null=True)
+    loan_cap = StrictCharField(allow_null=True)
+    max_loan_amount = StrictCharField(allow_null=True)
+    loan_amount = StrictCharField(allow_null=True)
+    annual_rate_percent = StrictCharField(allow_null=True)
     rate_citation = CitationSerializer(allow_null=True)
-    term_months = serializers.IntegerField()
-    max_term_months = serializers.IntegerField(allow_null=True)
-    repayment_method = serializers.CharField()
-    repayment_method_code = serializers.CharField()
-    monthly_payment = serializers.CharField(allow_null=True)
-    total_interest = serializers.CharField(allow_null=True)
+    term_months = StrictIntegerField()
+    max_term_months = StrictIntegerField(allow_null=True)
+    repayment_method = StrictCharField()
+    repayment_method_code = StrictCharField()
+    monthly_payment = StrictCharField(allow_null=True)
+    total_interest = StrictCharField(allow_null=True)
     limits_applied = ReasonSerializer(many=True)
     limits_not_applied = ReasonSerializer(many=True)
     reasons = ReasonSerializer(many=True)
-    policy_version = serializers.CharField()
+    policy_version = StrictCharField()
     as_of = serializers.DateField()
 
 
 class InstallmentSerializer(serializers.Serializer):
-    number = serializers.IntegerField()
+    number = StrictIntegerField()
     due_date = serializers.DateField()
-    payment = serializers.CharField()
-    principal = serializers.CharField()
-    interest = serializers.CharField()
-    outstanding = serializers.CharField()
+    payment = StrictCharField()
+    principal = StrictCharField()
+    interest = StrictCharField()
+    outstanding = StrictCharField()
 
 
 class ScheduleResponseSerializer(serializers.Serializer):
     quote = QuoteResponseSerializer()
-    total_payment = serializers.CharField()
-    total_interest = serializers.CharField()
+    total_payment = StrictCharField(allow_null=True)
+    total_interest = StrictCharField(allow_null=True)
     installments = InstallmentSerializer(many=True)
 
 
@@ -205,17 +185,11 @@ EXAMPLE_REQUEST = {
 
 
 def quote_decide(serializer: QuoteRequestSerializer) -> Decision:
-    """Run the engine; inputs the engine finds inconsistent are a 400, not a refusal."""
+    """Run the engine. Well-formed input always gets a decision (200): facts that do
+    not fit together (a voucher above the price, a birth date without sex) are
+    refusals with their codes, like any other reason not to lend."""
     on, facts = serializer.to_facts()
-    decision = decide(facts, policy_in_force(on=on))
-    bad = [r for r in decision.refusals if r.code in INPUT_ERROR_CODES]
-    if bad:
-        raise BusinessError(
-            bad[0].code,
-            bad[0].message,
-            fields={"non_field_errors": [{"code": r.code, "message": r.message} for r in bad]},
-        )
-    return decision
+    return decide(facts, policy_in_force(on=on))
 
 
 def quote_body(decision: Decision) -> dict[str, Any]:
@@ -225,6 +199,7 @@ def quote_body(decision: Decision) -> dict[str, Any]:
 
 
 class QuoteThrottled(APIView):
+    parser_classes = [JSONParser]
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [FixedWindowScopedThrottle]
@@ -248,7 +223,7 @@ class QuoteView(QuoteThrottled):
 
 class QuoteScheduleView(QuoteThrottled):
     @extend_schema(
-        summary="贷款试算的逐月还款计划",
+        summary="贷款试算的逐月还款计划（不符合条件时 installments 为空，原因见 quote）",
         request=QuoteRequestSerializer,
         responses={200: ScheduleResponseSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
     )
@@ -257,14 +232,14 @@ class QuoteScheduleView(QuoteThrottled):
         ser.is_valid(raise_exception=True)
         decision = quote_decide(ser)
         if not (decision.eligible and decision.loan_amount and decision.annual_rate_percent):
-            raise BusinessError(
-                "not_eligible",
-                "不符合贷款条件，无法生成还款计划",
-                fields={
-                    "non_field_errors": [
-                        {"code": r.code, "message": r.message} for r in decision.refusals
-                    ]
-                },
+            # Refused: the quote says why; there is no schedule to show.
+            return Response(
+                {
+                    "quote": quote_body(decision),
+                    "total_payment": None,
+                    "total_interest": None,
+                    "installments": [],
+                }
             )
         schedule = build_schedule(
             principal=decision.loan_amount,

@@ -64,7 +64,7 @@ def test_signup_with_any_mismatch_is_refused_without_saying_which(api, depositor
 def test_signup_twice_is_refused(api, depositor):
     assert signup(api, depositor).status_code == 201
     resp = signup(api, depositor, username="other")
-    assert (resp.status_code, resp.json()["code"]) == (400, "already_registered")
+    assert (resp.status_code, resp.json()["code"]) == (409, "already_registered")
 
 
 def test_weak_password_is_refused_by_django_validators(api, depositor):

@@ -147,7 +147,6 @@ def test_commercial_loan_conversion(api, bank, city, issued_on, eligible):
         ({"house_price": ""}, "house_price"),
         ({"house_price": "100.001"}, "house_price"),
         ({"house_price": "-1"}, "house_price"),
-        ({"house_price": None}, "house_price"),
         ({"term_months": 0}, "term_months"),
         ({"term_months": 361}, "term_months"),
         ({"term_months": "十年"}, "term_months"),
@@ -157,7 +156,6 @@ def test_commercial_loan_conversion(api, bank, city, issued_on, eligible):
             {"prior_pf_loans": [{"issued_on": "2014-13-01", "settled": True}]},
             "prior_pf_loans.0.issued_on",
         ),
-        ({"birth_date": "1990-01-01"}, "sex"),
         ({"as_of": "yesterday"}, "as_of"),
     ],
 )
@@ -169,10 +167,27 @@ def test_malformed_input_is_a_400_naming_the_field(api, changes, field):
     assert field in body["fields"], body
 
 
-def test_voucher_above_price_is_a_400(api):
-    resp = quote(api, voucher_amount="1000000.01")
-    assert resp.status_code == 400
-    assert resp.json()["code"] == "voucher_exceeds_price"
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"voucher_amount": "1000000.01"}, "voucher_exceeds_price"),
+        ({"house_price": None}, "house_price_required"),
+        ({"birth_date": "1990-01-01"}, "invalid_input"),
+    ],
+)
+def test_facts_that_do_not_fit_together_are_refusals_not_400s(api, changes, code):
+    """Each field is well-formed, so the request is accepted and refused with a reason."""
+    resp = quote(api, **changes)
+    assert resp.status_code == 200
+    q = resp.json()
+    assert q["eligible"] is False
+    assert code in {r["code"] for r in q["refusal_reasons"]}
+
+
+def test_form_encoded_bodies_are_not_accepted(api):
+    resp = api.post(URL, {"property_type": "commercial"})
+    assert resp.status_code == 415
+    assert resp.json()["code"] == "unsupported_media_type"
 
 
 def test_non_json_body_is_a_400_not_a_500(api):
@@ -195,12 +210,13 @@ def test_schedule_endpoint_returns_every_month_summing_to_the_loan(api):
     assert Decimal(body["total_payment"]) == Decimal("350000.00") + Decimal(body["total_interest"])
 
 
-def test_schedule_for_an_ineligible_quote_is_a_400_with_the_reasons(api):
+def test_schedule_for_an_ineligible_quote_is_empty_with_the_reasons(api):
     resp = quote(api, SCHEDULE_URL, homes_owned=3)
-    assert resp.status_code == 400
+    assert resp.status_code == 200
     body = resp.json()
-    assert body["code"] == "not_eligible"
-    assert "home_tier_exceeded" in {e["code"] for e in body["fields"]["non_field_errors"]}
+    assert body["installments"] == [] and body["total_payment"] is None
+    assert body["quote"]["eligible"] is False
+    assert "home_tier_exceeded" in {r["code"] for r in body["quote"]["refusal_reasons"]}
 
 
 def test_quote_is_throttled_with_the_error_format(api, monkeypatch):
@@ -212,3 +228,21 @@ def test_quote_is_throttled_with_the_error_format(api, monkeypatch):
     body = responses[2].json()
     assert (body["code"], body["fields"]) == ("throttled", {})
     assert 0 < int(responses[2]["Retry-After"]) <= 60
+
+
+@pytest.mark.parametrize("price", ["１０００", "1e6", "+1000", " 1000", "1000.", 1000.5, True])
+def test_money_is_ascii_decimal_strings_or_integers_only(api, price):
+    resp = quote(api, house_price=price)
+    assert resp.status_code == 400
+    assert resp.json()["fields"]["house_price"][0]["code"] == "format"
+
+
+def test_integer_money_is_accepted_exactly(api):
+    q = quote(api, house_price=1000000).json()
+    assert q["max_loan_amount"] == "800000.00"
+
+
+def test_zero_price_is_a_refusal_not_a_format_error(api):
+    resp = quote(api, house_price="0")
+    assert resp.status_code == 200
+    assert resp.json()["eligible"] is False
