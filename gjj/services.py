@@ -12,8 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -38,7 +42,7 @@ from gjj.models import (
 )
 from gjj.money import round_fen, to_decimal
 from gjj.policy import Key, TermBand, ValueKind, parse_value
-from gjj.selectors import policy_cache_clear, today_local
+from gjj.selectors import measure_days_left, policy_cache_clear, policy_in_force, today_local
 
 M = TypeVar("M", bound=models.Model)
 Actor = AbstractBaseUser | None
@@ -472,8 +476,6 @@ def family_member_add(
 
 
 def family_member_verify(*, member: FamilyMember, evidence: str, actor: Actor) -> FamilyMember:
-    from django.utils import timezone
-
     if actor is None:
         raise BusinessError("actor_required", "核验必须由经办人完成")
     if not evidence.strip():
@@ -631,8 +633,6 @@ def special_group_grant(
     actor: Actor,
     valid_to: date | None = None,
 ) -> SpecialGroupMembership:
-    from django.utils import timezone
-
     SpecialGroup(group)
     if actor is None:
         raise BusinessError("actor_required", "特定群体须由经办人认定")
@@ -663,8 +663,6 @@ def special_group_grant(
 def special_group_revoke(
     *, membership: SpecialGroupMembership, actor: Actor, reason: str
 ) -> SpecialGroupMembership:
-    from django.utils import timezone
-
     if not reason.strip():
         raise BusinessError("reason_required", "撤销认定必须填写原因")
     with transaction.atomic():
@@ -855,8 +853,6 @@ def policy_rate_add(
 
 def policy_check_record(*, on: date) -> dict[str, Any]:
     """Nightly: note the policy version in force and the measure's days left."""
-    from gjj.selectors import measure_days_left, policy_in_force
-
     snap = policy_in_force(on=on)
     result = {
         "business_date": on.isoformat(),
@@ -885,10 +881,6 @@ def applicant_signup(
     *, username: str, password: str, name: str, id_number: str, account_number: str
 ) -> Depositor:
     """Tie a new log-in to an existing depositor whose name, ID and account all match."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     User = get_user_model()
     mismatch = BusinessError("identity_mismatch", "姓名、身份证号码与个人账号不匹配")
     try:
