@@ -1,0 +1,336 @@
+"""Applicants' withdrawal endpoints under /api/v1/withdrawals/.
+
+Thin: validate, call one service or selector, serialize. An applicant sees only
+their own applications and the consent requests addressed to them; anything
+else is a 404, so that ids of other people's records reveal nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gjj.auth import IsApplicant, applicant_depositor
+from gjj.idempotency import idempotent
+from gjj.models import Depositor
+from gjj.selectors import today_local
+from gjj.serializers import ErrorSerializer
+from withdrawals import selectors, services
+from withdrawals.models import (
+    ConsentStatus,
+    StatusChange,
+    WithdrawalApplication,
+    WithdrawalKind,
+    WithdrawalMember,
+    WithdrawalStatus,
+)
+from withdrawals.serializers import (
+    WithdrawalApplicationSerializer,
+    WithdrawalConsentSerializer,
+    WithdrawalKindSerializer,
+    WithdrawalPurchaseCreateSerializer,
+    WithdrawalPurchaseLimitsQuerySerializer,
+    WithdrawalPurchaseLimitsSerializer,
+    WithdrawalReasonSerializer,
+    WithdrawalRentalCreateSerializer,
+    WithdrawalRentalLimitsQuerySerializer,
+    WithdrawalRentalLimitsSerializer,
+    WithdrawalStatusChangeSerializer,
+)
+
+ERRORS = {
+    400: ErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+}
+NOT_FOUND = {404: ErrorSerializer}
+NO_PAGE = {404: OpenApiResponse(ErrorSerializer, description="页码不存在")}
+CONFLICT = {409: ErrorSerializer}
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="编号")
+
+
+def parse_id(raw: object) -> int:
+    """A positive id from the URL, or a 404 (an id that cannot exist names nothing)."""
+    text = str(raw)
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise NotFound()
+    return int(text)
+
+
+class ApplicantMixin:
+    permission_classes = [IsApplicant]
+    request: Request
+
+    def me(self) -> Depositor:
+        depositor = applicant_depositor(self.request)
+        assert depositor is not None  # IsApplicant
+        return depositor
+
+    def my_application(self, pk: object) -> WithdrawalApplication:
+        return get_object_or_404(selectors.applications_of(self.me()), pk=parse_id(pk))
+
+
+class NoBlankFilterForm(forms.Form):
+    """A filter named with an empty value is an error, not "no filter"."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in self.fields:
+            if name in self.data and self.data.get(name) == "":
+                self.add_error(name, forms.ValidationError("不能为空", code="blank"))
+        return cleaned
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=WithdrawalStatus.choices, label="状态")
+    kind = django_filters.ChoiceFilter(choices=WithdrawalKind.choices, label="提取类型")
+
+    class Meta:
+        model = WithdrawalApplication
+        fields = ["status", "kind"]
+        form = NoBlankFilterForm
+
+
+class ConsentFilter(django_filters.FilterSet):
+    consent_status = django_filters.ChoiceFilter(choices=ConsentStatus.choices, label="授权状态")
+
+    class Meta:
+        model = WithdrawalMember
+        fields = ["consent_status"]
+        form = NoBlankFilterForm
+
+
+CREATE_REQUEST = PolymorphicProxySerializer(
+    component_name="WithdrawalCreateRequest",
+    serializers={
+        WithdrawalKind.PURCHASE.value: WithdrawalPurchaseCreateSerializer,
+        WithdrawalKind.RENTAL.value: WithdrawalRentalCreateSerializer,
+    },
+    resource_type_field_name="kind",
+)
+
+
+class ApplicationListCreateView(ApplicantMixin, generics.ListAPIView):
+    serializer_class = WithdrawalApplicationSerializer
+    filterset_class = ApplicationFilter
+
+    def get_queryset(self) -> QuerySet[WithdrawalApplication]:
+        if getattr(self, "swagger_fake_view", False):
+            return WithdrawalApplication.objects.none()
+        return selectors.applications_of(self.me())
+
+    @extend_schema(
+        summary="我的提取申请",
+        responses={200: WithdrawalApplicationSerializer(many=True), **ERRORS, **NO_PAGE},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="提出提取申请（草稿），支持 Idempotency-Key",
+        description=(
+            "kind=purchase：购房提取，members 列出提取人（本人、配偶、父母、子女）及金额；"
+            "kind=rental：租房提取，金额不超过本年度剩余额度。创建后需调用 submit 提交。"
+        ),
+        request=CREATE_REQUEST,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, description="重复请求只创建一次"
+            )
+        ],
+        responses={201: WithdrawalApplicationSerializer, **ERRORS, **CONFLICT},
+    )
+    def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        kind = WithdrawalKindSerializer(data=request.data)
+        kind.is_valid(raise_exception=True)
+        if kind.validated_data["kind"] == WithdrawalKind.PURCHASE:
+            ser = WithdrawalPurchaseCreateSerializer(data=request.data)
+            ser.is_valid(raise_exception=True)
+            data = dict(ser.validated_data)
+            data.pop("kind")
+            members = [
+                services.MemberRequest(
+                    relation=m["relation"],
+                    amount=m["amount"],
+                    family_member_id=m.get("family_member"),
+                )
+                for m in data.pop("members")
+            ]
+            app = services.purchase_application_create(
+                applicant=self.me(), actor=request.user, members=members, **data
+            )
+        else:
+            ser = WithdrawalRentalCreateSerializer(data=request.data)
+            ser.is_valid(raise_exception=True)
+            data = dict(ser.validated_data)
+            data.pop("kind")
+            app = services.rental_application_create(
+                applicant=self.me(), actor=request.user, **data
+            )
+        app = selectors.applications_of(self.me()).get(pk=app.pk)
+        return Response(WithdrawalApplicationSerializer(app).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailView(ApplicantMixin, APIView):
+    @extend_schema(
+        summary="提取申请详情",
+        parameters=[ID],
+        responses={200: WithdrawalApplicationSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(WithdrawalApplicationSerializer(self.my_application(pk)).data)
+
+
+class ApplicationSubmitView(ApplicantMixin, APIView):
+    @extend_schema(
+        summary="提交申请（按提交日重新核对额度）",
+        parameters=[ID],
+        request=None,
+        responses={200: WithdrawalApplicationSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        app = services.withdrawal_submit(application=self.my_application(pk), actor=request.user)
+        return Response(WithdrawalApplicationSerializer(self.my_application(app.pk)).data)
+
+
+class ApplicationCancelView(ApplicantMixin, APIView):
+    @extend_schema(
+        summary="撤回申请（作出决定前）",
+        parameters=[ID],
+        request=WithdrawalReasonSerializer,
+        responses={200: WithdrawalApplicationSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        ser = WithdrawalReasonSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        app = services.withdrawal_cancel(
+            application=self.my_application(pk),
+            actor=request.user,
+            reason=ser.validated_data["reason"],
+        )
+        return Response(WithdrawalApplicationSerializer(self.my_application(app.pk)).data)
+
+
+class ApplicationHistoryView(ApplicantMixin, generics.ListAPIView):
+    serializer_class = WithdrawalStatusChangeSerializer
+
+    def get_queryset(self) -> QuerySet[StatusChange]:
+        if getattr(self, "swagger_fake_view", False):
+            return StatusChange.objects.none()
+        return self.my_application(self.kwargs["pk"]).history.order_by("id")
+
+    @extend_schema(
+        summary="申请状态变更记录",
+        parameters=[ID],
+        responses={200: WithdrawalStatusChangeSerializer(many=True), **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class RentalLimitsView(ApplicantMixin, APIView):
+    @extend_schema(
+        summary="租房提取额度试算",
+        description=(
+            "本人本年度（或指定年度）租房提取额度、已提取与在办金额、剩余额度、"
+            "账户余额及本次最多可申请金额；按今天（北京时间）在执行的政策计算。"
+        ),
+        parameters=[WithdrawalRentalLimitsQuerySerializer],
+        responses={200: WithdrawalRentalLimitsSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        ser = WithdrawalRentalLimitsQuerySerializer(data=request.query_params)
+        ser.is_valid(raise_exception=True)
+        today = today_local()
+        year = ser.validated_data.get("year") or today.year
+        return Response(selectors.rental_preview(depositor=self.me(), year=year, on=today))
+
+
+class PurchaseLimitsView(ApplicantMixin, APIView):
+    @extend_schema(
+        summary="购房提取额度试算",
+        description=(
+            "自筹部分（房价−贷款−房票）、申请截止日、可提取的家庭成员及各自上限；"
+            "按今天（北京时间）在执行的政策计算。"
+        ),
+        parameters=[WithdrawalPurchaseLimitsQuerySerializer],
+        responses={200: WithdrawalPurchaseLimitsSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        ser = WithdrawalPurchaseLimitsQuerySerializer(data=request.query_params)
+        ser.is_valid(raise_exception=True)
+        q = ser.validated_data
+        limits = selectors.purchase_limits(
+            buyer=self.me(),
+            on=today_local(),
+            price=q["price"],
+            loans_amount=q["loans_amount"],
+            voucher_amount=q["voucher_amount"],
+            contract_date=q["contract_date"],
+        )
+        return Response(limits.as_dict())
+
+
+class ConsentListView(ApplicantMixin, generics.ListAPIView):
+    serializer_class = WithdrawalConsentSerializer
+    filterset_class = ConsentFilter
+
+    def get_queryset(self) -> QuerySet[WithdrawalMember]:
+        if getattr(self, "swagger_fake_view", False):
+            return WithdrawalMember.objects.none()
+        return selectors.consents_for(self.me())
+
+    @extend_schema(
+        summary="需要我确认的提取授权",
+        responses={200: WithdrawalConsentSerializer(many=True), **ERRORS, **NO_PAGE},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ConsentDecisionView(ApplicantMixin, APIView):
+    accepted = True
+
+    @extend_schema(
+        request=None,
+        parameters=[ID],
+        responses={
+            200: WithdrawalConsentSerializer,
+            **ERRORS,
+            **NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="申请已办结或已确认过"),
+        },
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        member = get_object_or_404(selectors.consents_for(self.me()), pk=parse_id(pk))
+        services.member_consent_record(member=member, accepted=self.accepted, actor=request.user)
+        fresh = selectors.consents_for(self.me()).get(pk=member.pk)
+        return Response(WithdrawalConsentSerializer(fresh).data)
+
+
+@extend_schema(summary="同意亲属提取本人住房公积金")
+class ConsentAcceptView(ConsentDecisionView):
+    accepted = True
+
+
+@extend_schema(summary="拒绝亲属提取本人住房公积金（退出该申请）")
+class ConsentDeclineView(ConsentDecisionView):
+    accepted = False

@@ -1,0 +1,932 @@
+"""Every write of the withdrawals app.
+
+Each service runs in one transaction, locks rows in a fixed order (depositor →
+application → members → accounts, each in primary-key order), checks the state
+transition, writes a status-history row and an audit row, and leaves balances
+to ``gjj.services.account_entries_post``.
+
+State machine::
+
+    draft ──submit──▶ submitted ──accept──▶ accepted ──approve──▶ approved (paid)
+                          │                    │
+                          └──reject────────────┴──reject──▶ rejected
+    draft, submitted or accepted ──cancel──▶ cancelled
+
+The business date ``on`` defaults to today in Asia/Shanghai; it is a parameter
+so that golden tests and back-office corrections can name the date the rules
+are read at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from gjj.errors import ActorNotAllowed, BusinessError, ConflictError, TransitionError
+from gjj.models import Depositor, EntryType, FamilyMember, WithdrawalReason
+from gjj.money import round_fen, to_decimal
+from gjj.policy import Key
+from gjj.roles import APPROVER, CLERK
+from gjj.selectors import household_homes, policy_in_force, today_local
+from gjj.services import Posting, account_entries_post, audit_record, lock_in_pk_order
+from withdrawals import selectors
+from withdrawals.models import (
+    OPEN_STATUSES,
+    ConsentChannel,
+    ConsentStatus,
+    MemberRelation,
+    PaymentStatus,
+    RentPeriod,
+    StatusChange,
+    WithdrawalApplication,
+    WithdrawalKind,
+    WithdrawalMember,
+    WithdrawalPayment,
+    WithdrawalStatus,
+)
+
+Actor = AbstractBaseUser | None
+S = WithdrawalStatus
+
+_TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.SUBMITTED, S.CANCELLED},
+    S.SUBMITTED: {S.ACCEPTED, S.REJECTED, S.CANCELLED},
+    S.ACCEPTED: {S.APPROVED, S.REJECTED, S.CANCELLED},
+}
+_VERBS = {
+    S.SUBMITTED: "提交",
+    S.ACCEPTED: "受理",
+    S.APPROVED: "核准",
+    S.REJECTED: "作出不予提取决定",
+    S.CANCELLED: "撤回",
+}
+_REASON_CODES = {
+    WithdrawalKind.PURCHASE: WithdrawalReason.PURCHASE,
+    WithdrawalKind.RENTAL: WithdrawalReason.RENT,
+}
+
+
+@dataclass(frozen=True)
+class MemberRequest:
+    """A person the buyer names to draw: ``self`` or a recorded family member."""
+
+    relation: str
+    amount: Decimal
+    family_member_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Draw:
+    depositor: Depositor
+    relation: str
+    family_member: FamilyMember | None
+    amount: Decimal
+
+
+# --- small helpers --------------------------------------------------------------------
+
+
+def _money(value: Any, field: str, label: str, *, positive: bool) -> Decimal:
+    def bad(message: str, code: str = "invalid") -> BusinessError:
+        return BusinessError(
+            "invalid_amount", message, fields={field: [{"code": code, "message": message}]}
+        )
+
+    try:
+        amount = to_decimal(value)
+    except (TypeError, ValueError) as exc:
+        raise bad(f"{label}无效") from exc
+    if not amount.is_finite() or round_fen(amount) != amount:
+        raise bad(f"{label}必须精确到分")
+    if amount < 0 or (positive and amount == 0):
+        raise bad(f"{label}必须大于零" if positive else f"{label}不能为负数", "min_value")
+    return round_fen(amount)
+
+
+def _has_role(actor: Actor, role: str) -> bool:
+    if actor is None or not actor.is_authenticated:
+        return False
+    if getattr(actor, "is_superuser", False):
+        return True
+    groups = getattr(actor, "groups", None)
+    return groups is not None and groups.filter(name=role).exists()
+
+
+def _require_role(actor: Actor, roles: Sequence[str], doing: str) -> None:
+    if not any(_has_role(actor, r) for r in roles):
+        raise ActorNotAllowed("role_required", f"{doing}须由{'或'.join(roles)}岗位办理")
+
+
+def _is_user_of(actor: Actor, depositor: Depositor) -> bool:
+    return actor is not None and actor.pk is not None and depositor.user_id == actor.pk
+
+
+def _require_applicant_or_clerk(actor: Actor, applicant: Depositor, doing: str) -> None:
+    if not (_is_user_of(actor, applicant) or _has_role(actor, CLERK)):
+        raise ActorNotAllowed("not_applicant", f"只有申请人本人或经办人员可以{doing}")
+
+
+def _lock_application(application: WithdrawalApplication) -> WithdrawalApplication:
+    return lock_in_pk_order(WithdrawalApplication, [application.pk])[application.pk]
+
+
+def _check_transition(app: WithdrawalApplication, to: str) -> None:
+    if to not in _TRANSITIONS.get(app.status, set()):
+        raise TransitionError(
+            "invalid_transition",
+            f"申请{app.number}当前状态为“{app.get_status_display()}”，不能{_VERBS[to]}",
+        )
+
+
+def _move(
+    app: WithdrawalApplication,
+    to: str,
+    *,
+    actor: Actor,
+    reason: str = "",
+    fields: Sequence[str] = (),
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Apply a checked transition: status, history row and audit row together."""
+    _check_transition(app, to)
+    old = app.status
+    app.status = to
+    app.save(update_fields=["status", *fields])
+    label = actor.get_username() if actor is not None and actor.pk else "system"
+    StatusChange.objects.create(
+        application=app,
+        from_status=old,
+        to_status=to,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=label,
+        reason=reason[:500],
+    )
+    audit_record(
+        actor=actor,
+        action=f"withdrawal_{to}",
+        obj=app,
+        old={"status": old},
+        new={"status": to, **(extra or {})},
+        reason=reason,
+    )
+
+
+def _in_flight_refusal(kind: str) -> ConflictError:
+    return ConflictError(
+        "withdrawal_in_flight",
+        f"您已有一笔在办的{WithdrawalKind(kind).label}申请，请办结或撤回后再申请",
+    )
+
+
+def _check_bank(bank_name: str, bank_account: str) -> tuple[str, str]:
+    name, account = bank_name.strip(), bank_account.strip()
+    if not name:
+        raise BusinessError(
+            "bank_required",
+            "请填写收款银行",
+            fields={"bank_name": [{"code": "required", "message": "请填写收款银行"}]},
+        )
+    if not account.isdigit() or not 8 <= len(account) <= 30:
+        raise BusinessError(
+            "invalid_bank_account",
+            "收款账号应为8至30位数字",
+            fields={"bank_account": [{"code": "invalid", "message": "收款账号应为8至30位数字"}]},
+        )
+    return name, account
+
+
+def _create_application(
+    *, applicant: Depositor, kind: str, actor: Actor, on: date, **fields: Any
+) -> WithdrawalApplication:
+    """Insert the draft and give it its number; the DB constraint backs the open check."""
+    if WithdrawalApplication.objects.filter(
+        applicant=applicant, kind=kind, status__in=OPEN_STATUSES
+    ).exists():
+        raise _in_flight_refusal(kind)
+    try:
+        with transaction.atomic():
+            app = WithdrawalApplication.objects.create(
+                applicant=applicant,
+                kind=kind,
+                applied_on=on,
+                created_by=actor if actor is not None and actor.pk else None,
+                **fields,
+            )
+    except IntegrityError as exc:  # a concurrent twin committed first
+        raise _in_flight_refusal(kind) from exc
+    prefix = "GT" if kind == WithdrawalKind.PURCHASE else "ZF"
+    app.number = f"{prefix}{on:%Y%m%d}{app.pk:08d}"
+    app.save(update_fields=["number"])
+    return app
+
+
+def _record_creation(app: WithdrawalApplication, *, actor: Actor, new: dict[str, Any]) -> None:
+    StatusChange.objects.create(
+        application=app,
+        from_status="",
+        to_status=S.DRAFT,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor.get_username() if actor is not None and actor.pk else "system",
+        reason="创建申请",
+    )
+    audit_record(actor=actor, action="withdrawal_create", obj=app, new=new)
+
+
+# --- purchase rules -------------------------------------------------------------------
+
+
+def _resolve_draws(*, buyer: Depositor, members: Sequence[MemberRequest]) -> list[_Draw]:
+    if not members:
+        raise BusinessError("no_members", "请至少指定一名提取人")
+    draws: list[_Draw] = []
+    for i, m in enumerate(members):
+        field = f"members.{i}"
+        if m.relation not in MemberRelation.values:
+            raise BusinessError(
+                "invalid_relation",
+                f"未知的关系：{m.relation}",
+                fields={f"{field}.relation": [{"code": "invalid", "message": "未知的关系"}]},
+            )
+        amount = _money(m.amount, f"{field}.amount", "提取金额", positive=True)
+        if m.relation == MemberRelation.SELF:
+            draws.append(_Draw(buyer, m.relation, None, amount))
+            continue
+        fm = (
+            FamilyMember.objects.select_related("relative_depositor")
+            .filter(pk=m.family_member_id, depositor=buyer)
+            .first()
+            if m.family_member_id is not None
+            else None
+        )
+        if fm is None:
+            message = "未找到申请人登记的该家庭成员"
+            raise BusinessError(
+                "family_member_not_found",
+                message,
+                fields={f"{field}.family_member": [{"code": "not_found", "message": message}]},
+            )
+        if fm.relative_depositor is None:
+            message = f"{fm.name}不是本中心缴存职工，不能提取"
+            raise BusinessError(
+                "member_not_depositor",
+                message,
+                fields={f"{field}.family_member": [{"code": "invalid", "message": message}]},
+            )
+        draws.append(_Draw(fm.relative_depositor, m.relation, fm, amount))
+    seen: set[int] = set()
+    for d in draws:
+        if d.depositor.pk in seen:
+            raise BusinessError("duplicate_member", f"{d.depositor.name}被重复指定为提取人")
+        seen.add(d.depositor.pk)
+    return draws
+
+
+def _check_purchase(
+    *,
+    buyer: Depositor,
+    draws: Sequence[_Draw],
+    price: Decimal,
+    loans_amount: Decimal,
+    voucher_amount: Decimal,
+    contract_date: date,
+    on: date,
+    check_balances: bool,
+) -> dict[str, Any]:
+    """Every purchase rule on ``on``; returns the limits as applied (for the record)."""
+    limits = selectors.purchase_limits(
+        buyer=buyer,
+        on=on,
+        price=price,
+        loans_amount=loans_amount,
+        voucher_amount=voucher_amount,
+        contract_date=contract_date,
+        with_candidates=False,
+    )
+    if limits.contract_in_future:
+        raise BusinessError(
+            "contract_after_application", f"购房合同签订日期（{contract_date}）晚于申请日期"
+        )
+    if not limits.within_window:
+        raise BusinessError(
+            "outside_purchase_window",
+            f"应在购房合同签订之日起{limits.window_months}个月内申请"
+            f"（截至{limits.window_ends_on}），申请日期为{on}",
+        )
+    if not draws:
+        raise BusinessError("no_members", "没有可提取的成员")
+    for d in draws:
+        problem = selectors.purchase_member_problem(
+            buyer=buyer,
+            relation=d.relation,
+            family_member=d.family_member,
+            allowed_relations=limits.allowed_relations,
+            on=on,
+        )
+        if problem is not None:
+            raise BusinessError(problem[0], problem[1])
+        account = selectors.account_of(d.depositor)
+        if account is None:
+            raise BusinessError("no_account", f"{d.depositor.name}没有个人公积金账户")
+        if check_balances and d.amount > account.balance:
+            raise BusinessError(
+                "exceeds_balance",
+                f"{d.depositor.name}申请提取{d.amount}元，超过其账户余额{account.balance}元",
+            )
+    total = sum((d.amount for d in draws), Decimal("0.00"))
+    if total > limits.own_funds:
+        raise BusinessError(
+            "exceeds_own_funds",
+            f"提取合计{total}元超过自筹部分{limits.own_funds}元"
+            f"（房价{price}元 − 贷款{loans_amount}元 − 房票{voucher_amount}元）",
+        )
+    return {
+        "on": on.isoformat(),
+        "own_funds": str(limits.own_funds),
+        "total": str(total),
+        "window_ends_on": limits.window_ends_on.isoformat() if limits.window_ends_on else None,
+        "allowed_relations": list(limits.allowed_relations),
+        "relations_row": limits.relations_citation.row if limits.relations_citation else None,
+        "window_row": limits.window_citation.row if limits.window_citation else None,
+    }
+
+
+def _draws_of(app: WithdrawalApplication, members: Sequence[WithdrawalMember]) -> list[_Draw]:
+    return [
+        _Draw(m.depositor, m.relation, m.family_member, m.amount)
+        for m in members
+        if m.consent_status != ConsentStatus.DECLINED
+    ]
+
+
+def _check_purchase_application(
+    app: WithdrawalApplication,
+    members: Sequence[WithdrawalMember],
+    *,
+    on: date,
+    check_balances: bool,
+) -> dict[str, Any]:
+    assert app.price is not None and app.contract_date is not None  # DB constraint
+    return _check_purchase(
+        buyer=app.applicant,
+        draws=_draws_of(app, members),
+        price=app.price,
+        loans_amount=app.loans_amount or Decimal("0.00"),
+        voucher_amount=app.voucher_amount or Decimal("0.00"),
+        contract_date=app.contract_date,
+        on=on,
+        check_balances=check_balances,
+    )
+
+
+def purchase_application_create(
+    *,
+    applicant: Depositor,
+    actor: Actor,
+    price: Decimal,
+    contract_date: date,
+    members: Sequence[MemberRequest],
+    bank_name: str,
+    bank_account: str,
+    property_address: str,
+    loans_amount: Decimal = Decimal("0.00"),
+    voucher_amount: Decimal = Decimal("0.00"),
+    on: date | None = None,
+) -> WithdrawalApplication:
+    """A draft purchase withdrawal naming who draws how much; limits checked now."""
+    on = on or today_local()
+    _require_applicant_or_clerk(actor, applicant, "提出提取申请")
+    price = _money(price, "price", "房屋总价", positive=True)
+    loans_amount = _money(loans_amount, "loans_amount", "贷款总额", positive=False)
+    voucher_amount = _money(voucher_amount, "voucher_amount", "房票金额", positive=False)
+    bank_name, bank_account = _check_bank(bank_name, bank_account)
+    if not property_address.strip():
+        raise BusinessError(
+            "address_required",
+            "请填写房屋坐落",
+            fields={"property_address": [{"code": "required", "message": "请填写房屋坐落"}]},
+        )
+    with transaction.atomic():
+        lock_in_pk_order(Depositor, [applicant.pk])  # one create at a time per applicant
+        draws = _resolve_draws(buyer=applicant, members=members)
+        limits = _check_purchase(
+            buyer=applicant,
+            draws=draws,
+            price=price,
+            loans_amount=loans_amount,
+            voucher_amount=voucher_amount,
+            contract_date=contract_date,
+            on=on,
+            check_balances=True,
+        )
+        app = _create_application(
+            applicant=applicant,
+            kind=WithdrawalKind.PURCHASE,
+            actor=actor,
+            on=on,
+            amount=sum((d.amount for d in draws), Decimal("0.00")),
+            price=price,
+            contract_date=contract_date,
+            loans_amount=loans_amount,
+            voucher_amount=voucher_amount,
+            property_address=property_address.strip(),
+            bank_name=bank_name,
+            bank_account=bank_account,
+            limits_snapshot=limits,
+        )
+        now = timezone.now()
+        for d in draws:
+            is_self = d.relation == MemberRelation.SELF
+            WithdrawalMember.objects.create(
+                application=app,
+                depositor=d.depositor,
+                relation=d.relation,
+                family_member=d.family_member,
+                amount=d.amount,
+                # The applicant's own draw needs no separate consent.
+                consent_status=ConsentStatus.ACCEPTED if is_self else ConsentStatus.PENDING,
+                consent_channel=ConsentChannel.SELF if is_self else "",
+                consented_at=now if is_self else None,
+                consent_actor=actor if is_self and actor is not None and actor.pk else None,
+            )
+        _record_creation(
+            app,
+            actor=actor,
+            new={
+                "kind": app.kind,
+                "amount": str(app.amount),
+                "price": str(price),
+                "contract_date": contract_date.isoformat(),
+                "loans_amount": str(loans_amount),
+                "voucher_amount": str(voucher_amount),
+                "members": [
+                    {"depositor": d.depositor.pk, "relation": d.relation, "amount": str(d.amount)}
+                    for d in draws
+                ],
+            },
+        )
+    return app
+
+
+# --- rental rules -----------------------------------------------------------------------
+
+
+def _check_rental(
+    *,
+    applicant: Depositor,
+    amount: Decimal,
+    period_type: str,
+    period_index: int,
+    on: date,
+    exclude_application_id: int | None,
+    check_balance: bool,
+) -> dict[str, Any]:
+    """Every rental rule on ``on``; the year is the calendar year of ``on``."""
+    months = selectors.rent_months(period_type, period_index)
+    if not months:
+        message = "提取周期无效：按月为1–12，按季为1–4，按年为1"
+        raise BusinessError(
+            "invalid_period",
+            message,
+            fields={"period_index": [{"code": "invalid", "message": message}]},
+        )
+    homes = household_homes(depositor=applicant, on=on)
+    if homes:
+        raise BusinessError(
+            "owns_home", f"申请人家庭在本市有住房（{len(homes)}套），不符合租房提取条件"
+        )
+    year = on.year
+    clash = months & selectors.rental_claimed_months(
+        depositor=applicant, year=year, exclude_application_id=exclude_application_id
+    )
+    if clash:
+        listed = "、".join(f"{m}月" for m in sorted(clash))
+        raise BusinessError("rental_period_overlap", f"{year}年{listed}的房租已申请过提取")
+    allowance = selectors.rental_allowance(
+        depositor=applicant, year=year, on=on, exclude_application_id=exclude_application_id
+    )
+    if amount > allowance.remaining:
+        message = (
+            f"申请金额{amount}元超过{year}年度租房提取剩余额度：剩余{allowance.remaining}元"
+            f"（年度额度{allowance.cap.amount}元，已提取{allowance.used}元，"
+            f"在办{allowance.in_flight}元）"
+        )
+        raise BusinessError(
+            "rental_cap_exceeded",
+            message,
+            fields={"amount": [{"code": "rental_cap_exceeded", "message": message}]},
+        )
+    account = selectors.account_of(applicant)
+    if account is None:
+        raise BusinessError("no_account", f"{applicant.name}没有个人公积金账户")
+    if check_balance and amount > account.balance:
+        raise BusinessError(
+            "exceeds_balance", f"申请提取{amount}元，超过账户余额{account.balance}元"
+        )
+    return {"rule": "rental", **allowance.as_dict(), "amount": str(amount)}
+
+
+def rental_application_create(
+    *,
+    applicant: Depositor,
+    actor: Actor,
+    amount: Decimal,
+    period_type: str,
+    period_index: int,
+    bank_name: str,
+    bank_account: str,
+    property_address: str = "",
+    on: date | None = None,
+) -> WithdrawalApplication:
+    """A draft rental withdrawal from the applicant's own account; limits checked now."""
+    on = on or today_local()
+    _require_applicant_or_clerk(actor, applicant, "提出提取申请")
+    amount = _money(amount, "amount", "提取金额", positive=True)
+    if period_type not in RentPeriod.values:
+        raise BusinessError(
+            "invalid_period",
+            "提取周期无效",
+            fields={"period_type": [{"code": "invalid", "message": "提取周期无效"}]},
+        )
+    bank_name, bank_account = _check_bank(bank_name, bank_account)
+    with transaction.atomic():
+        lock_in_pk_order(Depositor, [applicant.pk])
+        limits = _check_rental(
+            applicant=applicant,
+            amount=amount,
+            period_type=period_type,
+            period_index=period_index,
+            on=on,
+            exclude_application_id=None,
+            check_balance=True,
+        )
+        app = _create_application(
+            applicant=applicant,
+            kind=WithdrawalKind.RENTAL,
+            actor=actor,
+            on=on,
+            amount=amount,
+            rent_year=on.year,
+            period_type=period_type,
+            period_index=period_index,
+            property_address=property_address.strip(),
+            bank_name=bank_name,
+            bank_account=bank_account,
+            limits_snapshot=limits,
+        )
+        WithdrawalMember.objects.create(
+            application=app,
+            depositor=applicant,
+            relation=MemberRelation.SELF,
+            amount=amount,
+            consent_status=ConsentStatus.ACCEPTED,
+            consent_channel=ConsentChannel.SELF,
+            consented_at=timezone.now(),
+            consent_actor=actor if actor is not None and actor.pk else None,
+        )
+        _record_creation(
+            app,
+            actor=actor,
+            new={
+                "kind": app.kind,
+                "amount": str(amount),
+                "rent_year": on.year,
+                "period_type": period_type,
+                "period_index": period_index,
+            },
+        )
+    return app
+
+
+def _check_application(
+    app: WithdrawalApplication,
+    members: Sequence[WithdrawalMember],
+    *,
+    on: date,
+    check_balances: bool,
+) -> dict[str, Any]:
+    if app.kind == WithdrawalKind.PURCHASE:
+        return _check_purchase_application(app, members, on=on, check_balances=check_balances)
+    return _check_rental(
+        applicant=app.applicant,
+        amount=app.amount,
+        period_type=app.period_type,
+        period_index=app.period_index or 0,
+        on=on,
+        exclude_application_id=app.pk,
+        check_balance=check_balances,
+    )
+
+
+def _locked_members(app: WithdrawalApplication) -> list[WithdrawalMember]:
+    return list(
+        WithdrawalMember.objects.select_for_update(of=("self",))
+        .filter(application=app)
+        .select_related("depositor", "family_member")
+        .order_by("pk")
+    )
+
+
+# --- transitions -------------------------------------------------------------------------
+
+
+def withdrawal_submit(
+    *, application: WithdrawalApplication, actor: Actor, on: date | None = None
+) -> WithdrawalApplication:
+    """Send the draft to the center; the rules are read again on the submission date."""
+    on = on or today_local()
+    with transaction.atomic():
+        app = _lock_application(application)
+        _check_transition(app, S.SUBMITTED)
+        _require_applicant_or_clerk(actor, app.applicant, "提交申请")
+        members = _locked_members(app)
+        app.applied_on = on
+        if app.kind == WithdrawalKind.RENTAL:
+            app.rent_year = on.year
+        app.limits_snapshot = _check_application(app, members, on=on, check_balances=True)
+        app.submitted_at = timezone.now()
+        _move(
+            app,
+            S.SUBMITTED,
+            actor=actor,
+            fields=["applied_on", "rent_year", "limits_snapshot", "submitted_at"],
+            extra={"applied_on": on.isoformat()},
+        )
+    return app
+
+
+def withdrawal_accept(
+    *, application: WithdrawalApplication, actor: Actor, on: date | None = None
+) -> WithdrawalApplication:
+    """A clerk (经办) accepts the case; the decision deadline starts (条例 art. 25)."""
+    on = on or today_local()
+    with transaction.atomic():
+        app = _lock_application(application)
+        _check_transition(app, S.ACCEPTED)
+        _require_role(actor, [CLERK], "受理提取申请")
+        if _is_user_of(actor, app.applicant):
+            raise ActorNotAllowed("own_application", "不能受理本人的提取申请")
+        app.accepted_at = timezone.now()
+        app.accepted_by = actor if actor is not None and actor.pk else None
+        app.decision_due_on = selectors.decision_due_on(accepted_on=on)
+        _move(
+            app,
+            S.ACCEPTED,
+            actor=actor,
+            fields=["accepted_at", "accepted_by", "decision_due_on"],
+            extra={"decision_due_on": app.decision_due_on},
+        )
+    return app
+
+
+def member_consent_record(
+    *,
+    member: WithdrawalMember,
+    accepted: bool,
+    actor: Actor,
+    evidence: str = "",
+) -> WithdrawalMember:
+    """A member agrees to draw, or declines and drops out of the application.
+
+    The member confirms with their own log-in (网上确认), or a clerk (经办)
+    records the member's decision with its evidence (柜台记录).
+    """
+    with transaction.atomic():
+        app = _lock_application(member.application)
+        locked = (
+            WithdrawalMember.objects.select_for_update(of=("self",))
+            .select_related("depositor")
+            .get(pk=member.pk)
+        )
+        if app.status not in OPEN_STATUSES:
+            raise TransitionError(
+                "application_closed",
+                f"申请{app.number}已{app.get_status_display()}，不能再确认授权",
+            )
+        if locked.consent_status != ConsentStatus.PENDING:
+            raise TransitionError(
+                "consent_already_recorded",
+                f"{locked.depositor.name}已{locked.get_consent_status_display()}",
+            )
+        if _is_user_of(actor, locked.depositor):
+            channel = ConsentChannel.ONLINE
+        elif _has_role(actor, CLERK):
+            channel = ConsentChannel.COUNTER
+            if not evidence.strip():
+                raise BusinessError("evidence_required", "柜台记录授权必须注明依据（如授权书编号）")
+        else:
+            raise ActorNotAllowed("not_member", "只有提取人本人或经办人员可以确认授权")
+        old = locked.consent_status
+        locked.consent_status = ConsentStatus.ACCEPTED if accepted else ConsentStatus.DECLINED
+        locked.consent_channel = channel
+        locked.consented_at = timezone.now()
+        locked.consent_actor = actor if actor is not None and actor.pk else None
+        locked.consent_evidence = evidence.strip()[:300]
+        locked.save(
+            update_fields=[
+                "consent_status",
+                "consent_channel",
+                "consented_at",
+                "consent_actor",
+                "consent_evidence",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="withdrawal_member_consent",
+            obj=locked,
+            old={"consent_status": old},
+            new={"consent_status": locked.consent_status, "channel": channel},
+            reason=evidence,
+        )
+        if not accepted:
+            # A member who declines drops out: the total is what the others draw.
+            old_amount = app.amount
+            app.amount = sum(
+                (m.amount for m in app.members.all() if m.consent_status != ConsentStatus.DECLINED),
+                Decimal("0.00"),
+            )
+            app.save(update_fields=["amount"])
+            audit_record(
+                actor=actor,
+                action="withdrawal_member_dropped",
+                obj=app,
+                old={"amount": old_amount},
+                new={"amount": app.amount, "dropped": locked.depositor_id},
+                reason=f"{locked.depositor.name}拒绝授权",
+            )
+    return locked
+
+
+def _four_eyes_threshold(on: date) -> Decimal | None:
+    value = policy_in_force(on=on).value(Key.WITHDRAWAL_FOUR_EYES_THRESHOLD)
+    return Decimal(value) if value is not None else None
+
+
+def withdrawal_approve(
+    *,
+    application: WithdrawalApplication,
+    actor: Actor,
+    reason: str = "",
+    on: date | None = None,
+) -> WithdrawalApplication:
+    """Approve and pay in one transaction: every member's debit and the payment, or nothing.
+
+    The balances are checked by the ledger under row locks; if any account no
+    longer covers its draw, nothing is posted, the application stays accepted,
+    and the error names the account.
+    """
+    on = on or today_local()
+    with transaction.atomic():
+        app = _lock_application(application)
+        _check_transition(app, S.APPROVED)
+        _require_role(actor, [APPROVER], "核准提取")
+        members = _locked_members(app)
+        if _is_user_of(actor, app.applicant) or any(
+            _is_user_of(actor, m.depositor) for m in members
+        ):
+            raise ActorNotAllowed("own_application", "不能审批本人或本人参与提取的申请")
+        threshold = _four_eyes_threshold(on)
+        if (
+            threshold is not None
+            and app.amount > threshold
+            and actor is not None
+            and app.accepted_by_id == actor.pk
+        ):
+            raise ActorNotAllowed(
+                "four_eyes_required",
+                f"提取金额{app.amount}元超过{threshold}元，须由受理人以外的审批人核准",
+            )
+        pending = [m for m in members if m.consent_status == ConsentStatus.PENDING]
+        if pending:
+            names = "、".join(m.depositor.name for m in pending)
+            raise BusinessError("consent_pending", f"以下提取人尚未确认授权：{names}")
+        drawing = [m for m in members if m.consent_status == ConsentStatus.ACCEPTED]
+        if not drawing:
+            raise BusinessError("no_members", "所有提取人均已拒绝授权，没有可提取的金额")
+        # The rules as on the application date; the ledger checks the balances.
+        _check_application(app, members, on=app.applied_on, check_balances=False)
+        accounts = {m.pk: selectors.account_of(m.depositor) for m in drawing}
+        for m in drawing:
+            if accounts[m.pk] is None:
+                raise BusinessError("no_account", f"{m.depositor.name}没有个人公积金账户")
+        memo = f"{WithdrawalKind(app.kind).label} {app.number}"
+        postings = [
+            Posting(
+                account_id=accounts[m.pk].pk,  # type: ignore[union-attr]
+                entry_type=EntryType.PARTIAL_WITHDRAWAL,
+                amount=-m.amount,
+                withdrawal_reason=_REASON_CODES[WithdrawalKind(app.kind)],
+                memo=memo,
+                reference=app.number or "",
+            )
+            for m in drawing
+        ]
+        try:
+            entries = account_entries_post(
+                postings=postings, value_date=on, actor=actor, reason=memo
+            )
+        except BusinessError as exc:
+            raise BusinessError(
+                exc.code, f"核准未完成，未记任何账：{exc.message}", fields=exc.fields
+            ) from exc
+        for m, entry in zip(drawing, entries, strict=True):
+            m.entry = entry
+            m.save(update_fields=["entry"])
+        total = sum((m.amount for m in drawing), Decimal("0.00"))
+        payment = WithdrawalPayment.objects.create(
+            application=app,
+            payee=app.applicant,
+            payee_name=app.applicant.name,
+            bank_name=app.bank_name,
+            bank_account=app.bank_account,
+            amount=total,
+            status=PaymentStatus.PAID,
+            paid_on=on,
+            reference=app.number or "",
+        )
+        audit_record(
+            actor=actor,
+            action="withdrawal_payment_create",
+            obj=payment,
+            new={"amount": total, "paid_on": on, "entries": [e.pk for e in entries]},
+            reason=memo,
+        )
+        app.amount = total
+        app.decided_at = timezone.now()
+        app.decided_by = actor if actor is not None and actor.pk else None
+        app.decision_reason = reason.strip()[:500]
+        _move(
+            app,
+            S.APPROVED,
+            actor=actor,
+            reason=reason,
+            fields=["amount", "decided_at", "decided_by", "decision_reason"],
+            extra={"paid": str(total)},
+        )
+    return app
+
+
+def withdrawal_reject(
+    *,
+    application: WithdrawalApplication,
+    actor: Actor,
+    reason: str,
+) -> WithdrawalApplication:
+    """不予提取, with the reason the applicant will read.
+
+    A submitted case may be refused by a clerk (不予受理) or an approver; an
+    accepted one only by an approver.
+    """
+    if not reason.strip():
+        raise BusinessError(
+            "reason_required",
+            "不予提取必须填写原因",
+            fields={"reason": [{"code": "required", "message": "不予提取必须填写原因"}]},
+        )
+    with transaction.atomic():
+        app = _lock_application(application)
+        _check_transition(app, S.REJECTED)
+        roles = [CLERK, APPROVER] if app.status == S.SUBMITTED else [APPROVER]
+        _require_role(actor, roles, "作出不予提取决定")
+        if _is_user_of(actor, app.applicant):
+            raise ActorNotAllowed("own_application", "不能审批本人的提取申请")
+        app.decided_at = timezone.now()
+        app.decided_by = actor if actor is not None and actor.pk else None
+        app.decision_reason = reason.strip()[:500]
+        _move(
+            app,
+            S.REJECTED,
+            actor=actor,
+            reason=reason,
+            fields=["decided_at", "decided_by", "decision_reason"],
+        )
+    return app
+
+
+def withdrawal_cancel(
+    *, application: WithdrawalApplication, actor: Actor, reason: str = ""
+) -> WithdrawalApplication:
+    """The applicant withdraws the application before a decision (a clerk may on their behalf)."""
+    with transaction.atomic():
+        app = _lock_application(application)
+        _check_transition(app, S.CANCELLED)
+        if not _is_user_of(actor, app.applicant):
+            _require_role(actor, [CLERK], "代申请人撤回申请")
+            if not reason.strip():
+                raise BusinessError("reason_required", "经办人员代为撤回必须填写原因")
+        app.cancelled_at = timezone.now()
+        _move(
+            app,
+            S.CANCELLED,
+            actor=actor,
+            reason=reason or "申请人撤回",
+            fields=["cancelled_at"],
+        )
+    return app
