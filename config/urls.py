@@ -14,3 +14,6 @@ urlpatterns = [
     path("api/v1/loans/", include("loans.urls")),
     path("api/v1/withdrawals/", include("withdrawals.urls")),
 ]
+
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"

@@ -79,3 +79,10 @@ def test_pii_is_masked_in_logs():
     )
     assert MaskPIIFilter().filter(record) is True
     assert record.getMessage() == "申请人 140302********0011"
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_answer_in_the_error_format(client):
+    resp = client.get("/api/v1/no-such-thing/")
+    assert resp.status_code == 404
+    assert resp.json() == {"code": "not_found", "message": "未找到", "fields": {}}

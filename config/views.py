@@ -1,0 +1,21 @@
+"""Error pages: API paths answer in the API's error format, the rest as Django does."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": "未找到", "fields": {}}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "server_error", "message": "服务器内部错误，请稍后重试", "fields": {}},
+            status=500,
+        )
+    return defaults.server_error(request)
