@@ -1,1 +1,981 @@
-"""Admin for loans."""
+"""Clerks' admin for loan applications and loans. Every change goes through loans.services.
+
+The application queue shows the statutory deadline (条例 art. 26) and flags
+overdue cases; the object page shows the frozen engine result with its policy
+citations, the status history and the audit trail. Transitions are admin
+actions on the queue and buttons on the object page; those that need input
+(审核/审批 opinions, 不予贷款 reason, 签约 terms) open a form page. Each button
+and action is offered only to the role group holding its permission, and the
+service checks the role again. Nothing here is editable or deletable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template import engines
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from gjj.admin import ServiceAdmin
+from gjj.errors import BusinessError
+from gjj.models import AuditLog, mask_id_number
+from gjj.selectors import today_local
+from loans import selectors, services
+from loans.models import (
+    ApplicationStatus,
+    ApplicationStatusChange,
+    GuaranteeType,
+    Loan,
+    LoanApplication,
+    LoanStatus,
+    Method,
+    Prepayment,
+    PrepaymentMode,
+    RateChange,
+    Repayment,
+    RepaymentImport,
+    ScheduleVersion,
+)
+
+S = ApplicationStatus
+
+# --- templates (kept here: the admin's own base templates do the layout) -------------
+
+_FORM_PAGE = """{% extends "admin/base_site.html" %}
+{% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">首页</a>
+&rsaquo; <a href="{{ back_url }}">{{ back_label }}</a> &rsaquo; {{ title }}</div>{% endblock %}
+{% block content %}<div id="content-main">
+{% if summary %}<table>{% for k, v in summary %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>
+{% endfor %}</table>{% endif %}
+<form method="post"{% if multipart %} enctype="multipart/form-data"{% endif %}>{% csrf_token %}
+{% if form.non_field_errors %}<ul class="errornote">{% for e in form.non_field_errors %}
+<li>{{ e }}</li>{% endfor %}</ul>{% endif %}
+<fieldset class="module aligned">{% for field in form %}<div class="form-row">
+{{ field.errors }}{{ field.label_tag }} {{ field }}
+{% if field.help_text %}<div class="help">{{ field.help_text }}</div>{% endif %}</div>
+{% endfor %}</fieldset>
+{% if row_errors %}<ul class="errorlist">{% for e in row_errors %}<li>{{ e }}</li>{% endfor %}
+</ul>{% endif %}
+<div class="submit-row"><input type="submit" class="default" value="{{ submit_label }}">
+<a href="{{ back_url }}" class="closelink">取消</a></div></form></div>{% endblock %}
+"""
+
+_TOOLS = """{% extends "admin/BASE.html" %}
+{% block object-tools-items %}{% for link in extra_links %}
+<li><a href="{{ link.0 }}">{{ link.1 }}</a></li>{% endfor %}{{ block.super }}{% endblock %}
+"""
+
+
+def _template(source: str) -> Any:
+    return engines["django"].from_string(source)
+
+
+def _table(headers: list[str], rows: list[tuple[Any, ...]]) -> SafeString:
+    if not rows:
+        return format_html("{}", "—")
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        ((format_html_join("", "<td>{}</td>", ((c,) for c in row)),) for row in rows),
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+def _citation(c: dict[str, Any] | None) -> tuple[str, str, str]:
+    if not c:
+        return ("—", "", "")
+    return (c.get("document", ""), c.get("article", ""), c.get("row", ""))
+
+
+def decision_html(decision: dict[str, Any] | None) -> SafeString:
+    """The frozen engine result: refusals, then every reason with its citation."""
+    if not decision:
+        return format_html("{}", "（尚未测算）")
+    refusals = [
+        (r["code"], r["message"], *_citation(r.get("citation")))
+        for r in decision.get("refusals", [])
+    ]
+    reasons = [
+        (r["rule"], r["value"], r["message"], *_citation(r.get("citation")))
+        for r in decision.get("reasons", [])
+    ]
+    verdict = "符合贷款条件" if decision.get("eligible") else "不符合贷款条件"
+    return format_html(
+        "<p><strong>{}</strong>（测算日期{}，政策版本{}）</p>{}{}",
+        verdict,
+        decision.get("as_of", ""),
+        decision.get("policy_version", ""),
+        _table(["不予贷款原因", "说明", "依据文件", "条款", "政策行"], refusals)
+        if refusals
+        else "",
+        _table(["规则", "取值", "说明", "依据文件", "条款", "政策行"], reasons),
+    )
+
+
+def audit_html(object_type: str, object_id: int) -> SafeString:
+    rows = AuditLog.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("id")
+    return _table(
+        ["时间", "操作人", "操作", "变更前", "变更后", "原因"],
+        [
+            (f"{r.at:%Y-%m-%d %H:%M}", r.actor_label, r.action, r.old or "", r.new or "", r.reason)
+            for r in rows
+        ],
+    )
+
+
+def _money(d: Decimal | None) -> str:
+    return "—" if d is None else f"{d:,.2f}"
+
+
+# --- forms --------------------------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="备注", max_length=500, required=False)
+
+
+class OpinionForm(forms.Form):
+    opinion = forms.CharField(
+        label="意见", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="不予贷款理由", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SignForm(forms.Form):
+    amount = forms.DecimalField(label="合同金额（元）", max_digits=16, decimal_places=2)
+    term_months = forms.IntegerField(label="合同期限（月）", min_value=1, max_value=600)
+    repayment_method = forms.ChoiceField(label="还款方式", choices=Method.choices)
+    guarantee_type = forms.ChoiceField(label="担保方式", choices=GuaranteeType.choices)
+    guarantee_note = forms.CharField(label="担保说明", max_length=300, required=False)
+    repayment_day = forms.IntegerField(label="每月还款日", min_value=1, max_value=28)
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class RepayForm(forms.Form):
+    amount = forms.DecimalField(label="还款金额（元）", max_digits=16, decimal_places=2)
+    paid_on = forms.DateField(label="还款日期", help_text="格式：YYYY-MM-DD")
+    bank_reference = forms.CharField(label="银行流水号", max_length=64, required=False)
+
+
+class PrepayForm(forms.Form):
+    amount = forms.DecimalField(label="提前归还本金（元）", max_digits=16, decimal_places=2)
+    mode = forms.ChoiceField(
+        label="方式",
+        choices=[
+            (PrepaymentMode.SHORTEN_TERM, PrepaymentMode.SHORTEN_TERM.label),
+            (PrepaymentMode.LOWER_INSTALLMENT, PrepaymentMode.LOWER_INSTALLMENT.label),
+        ],
+        help_text="归还全部剩余本金即结清贷款",
+    )
+    paid_on = forms.DateField(label="还款日期", help_text="格式：YYYY-MM-DD")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="银行还款文件（CSV）",
+        help_text="列：合同编号、期次、金额、还款日期、银行流水号（或英文列名 contract_number, "
+        "installment_number, amount, paid_on, bank_reference）；任一行有误则整批不入账",
+    )
+
+
+# --- shared page machinery --------------------------------------------------------------
+
+
+class FormPageMixin:
+    """Renders a service form page inside the admin's layout."""
+
+    admin_site: admin.AdminSite
+
+    @cached_property
+    def _form_page(self) -> Any:
+        return _template(_FORM_PAGE)
+
+    def form_page(
+        self,
+        request: HttpRequest,
+        *,
+        title: str,
+        form: forms.Form,
+        back_url: str,
+        back_label: str,
+        summary: list[tuple[str, Any]] | None = None,
+        submit_label: str = "确认",
+        multipart: bool = False,
+        row_errors: list[str] | None = None,
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "back_url": back_url,
+            "back_label": back_label,
+            "summary": summary or [],
+            "submit_label": submit_label,
+            "multipart": multipart,
+            "row_errors": row_errors or [],
+        }
+        return TemplateResponse(request, self._form_page, context)
+
+
+def _form_error(form: forms.Form, exc: BusinessError) -> None:
+    if exc.fields:
+        for name, errs in exc.fields.items():
+            target = name if name in form.fields else None
+            for e in errs:
+                form.add_error(target, f"{e['message']}（{e['code']}）")
+    else:
+        form.add_error(None, f"{exc.message}（{exc.code}）")
+
+
+# --- applications -----------------------------------------------------------------------
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "法定办结期限"
+    parameter_name = "deadline"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("overdue", "已超期"), ("due_soon", "3日内到期"), ("pending", "办理中")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        today = today_local()
+        pending = queryset.filter(status__in=[S.ACCEPTED, S.REVIEWED])
+        if self.value() == "overdue":
+            return pending.filter(deadline_on__lt=today)
+        if self.value() == "due_soon":
+            return pending.filter(deadline_on__gte=today, deadline_on__lte=today + timedelta(3))
+        if self.value() == "pending":
+            return pending
+        return None
+
+
+class StatusHistoryInline(admin.TabularInline):
+    model = ApplicationStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("on", "from_status", "to_status", "actor_label", "note", "at")
+    readonly_fields = fields
+    verbose_name_plural = "状态记录"
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+# action -> (permission codename, form class, page title)
+TRANSITION_PAGES: dict[str, tuple[str, type[forms.Form], str]] = {
+    "accept": ("accept_loanapplication", NoteForm, "受理"),
+    "review": ("review_loanapplication", OpinionForm, "审核"),
+    "approve": ("approve_loanapplication", OpinionForm, "审批同意"),
+    "reject": ("approve_loanapplication", RejectForm, "不予贷款"),
+    "sign": ("sign_loanapplication", SignForm, "签订借款合同"),
+    "disburse": ("disburse_loanapplication", EmptyForm, "放款"),
+}
+
+
+@admin.register(LoanApplication)
+class LoanApplicationAdmin(FormPageMixin, ServiceAdmin):
+    list_display = (
+        "number",
+        "kind",
+        "applicant_name",
+        "masked_id",
+        "status",
+        "amount",
+        "submitted_on",
+        "accepted_on",
+        "deadline_on",
+        "overdue_flag",
+    )
+    list_filter = ("status", OverdueFilter, "kind", "eligible", "home_tier")
+    search_fields = (
+        "number",
+        "contract_number",
+        "applicant__name",
+        "applicant__id_number",
+        "applicant__account__account_number",
+    )
+    list_select_related = ("applicant", "applicant__account")
+    date_hierarchy = "submitted_on"
+    inlines = (StatusHistoryInline,)
+    actions = (
+        "action_accept",
+        "action_review",
+        "action_approve",
+        "action_disburse",
+        "action_reject",
+        "action_sign",
+    )
+    readonly_fields = ("deadline_info", "frozen_decision", "approval_result", "audit_trail")
+    fieldsets = (
+        ("申请", {"fields": ("number", "kind", "status", "applicant", "co_borrower")}),
+        (
+            "购房信息",
+            {
+                "fields": (
+                    "property_address",
+                    "property_type",
+                    "new_build",
+                    "house_price",
+                    "purchase_contract_date",
+                    "seller_name",
+                    "seller_account",
+                    "voucher_amount",
+                )
+            },
+        ),
+        (
+            "商转公信息",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "szg_bank",
+                    "szg_bank_name",
+                    "szg_city",
+                    "szg_issued_on",
+                    "szg_remaining_principal",
+                    "szg_remaining_term_months",
+                    "szg_mode",
+                    "szg_loan_account",
+                ),
+            },
+        ),
+        (
+            "申请贷款",
+            {"fields": ("requested_amount", "term_months", "repayment_method", "monthly_income")},
+        ),
+        (
+            "提交时测算结果（冻结）",
+            {
+                "fields": (
+                    "submitted_on",
+                    "eligible",
+                    "home_tier",
+                    "max_loan_amount",
+                    "loan_amount",
+                    "annual_rate_percent",
+                    "monthly_payment",
+                    "policy_version",
+                    "frozen_decision",
+                )
+            },
+        ),
+        (
+            "受理与审核",
+            {
+                "fields": (
+                    "accepted_on",
+                    "accepted_by",
+                    "deadline_info",
+                    "reviewed_on",
+                    "reviewed_by",
+                    "review_opinion",
+                )
+            },
+        ),
+        (
+            "审批",
+            {
+                "fields": (
+                    "decided_on",
+                    "decided_by",
+                    "decision_opinion",
+                    "approved_amount",
+                    "approved_home_tier",
+                    "approved_rate_percent",
+                    "approval_result",
+                )
+            },
+        ),
+        (
+            "签约与放款",
+            {
+                "fields": (
+                    "contract_number",
+                    "signed_on",
+                    "signed_by",
+                    "contract_amount",
+                    "contract_term_months",
+                    "contract_method",
+                    "contract_rate_percent",
+                    "guarantee_type",
+                    "guarantee_note",
+                    "repayment_day",
+                    "disbursed_on",
+                    "disbursed_by",
+                )
+            },
+        ),
+        ("撤回", {"classes": ("collapse",), "fields": ("withdrawn_on", "withdraw_reason")}),
+        ("审计日志", {"fields": ("audit_trail",)}),
+    )
+
+    # -- list columns
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        # The nearest deadline first; undated (not yet accepted) after.
+        return [F("deadline_on").asc(nulls_last=True), "-id"]
+
+    @admin.display(description="申请人", ordering="applicant__name")
+    def applicant_name(self, obj: LoanApplication) -> str:
+        return obj.applicant.name
+
+    @admin.display(description="身份证号码")
+    def masked_id(self, obj: LoanApplication) -> str:
+        return mask_id_number(obj.applicant.id_number)
+
+    @admin.display(description="金额（元）")
+    def amount(self, obj: LoanApplication) -> str:
+        for value in (obj.contract_amount, obj.approved_amount, obj.loan_amount):
+            if value is not None:
+                return _money(value)
+        return _money(obj.requested_amount)
+
+    @admin.display(description="超期")
+    def overdue_flag(self, obj: LoanApplication) -> str:
+        today = today_local()
+        if selectors.application_is_overdue(application=obj, on=today):
+            assert obj.deadline_on is not None
+            return format_html(
+                '<strong style="color:#ba2121">已超期{}天</strong>',
+                (today - obj.deadline_on).days,
+            )
+        if selectors.application_decided_late(application=obj):
+            return "逾期办结"
+        if obj.deadline_on is not None and obj.status in (S.ACCEPTED, S.REVIEWED):
+            return f"剩余{(obj.deadline_on - today).days}天"
+        return "—"
+
+    # -- object page
+
+    @admin.display(description="法定办结期限")
+    def deadline_info(self, obj: LoanApplication) -> str:
+        if obj.deadline_on is None:
+            return "—（受理后起算）"
+        days = (obj.deadline_on - obj.accepted_on).days if obj.accepted_on else ""
+        text = (
+            f"{obj.deadline_on.isoformat()}（受理之日起{days}日内作出决定，"
+            "《住房公积金管理条例》第二十六条）"
+        )
+        return f"{text}　{self.overdue_flag(obj)}"
+
+    @admin.display(description="测算依据")
+    def frozen_decision(self, obj: LoanApplication) -> SafeString:
+        return decision_html(obj.decision)
+
+    @admin.display(description="审批时复核测算")
+    def approval_result(self, obj: LoanApplication) -> SafeString:
+        return decision_html(obj.approval_decision)
+
+    @admin.display(description="审计日志")
+    def audit_trail(self, obj: LoanApplication) -> SafeString:
+        return audit_html("loans.loanapplication", obj.pk)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # applicants apply over the API
+
+    # -- role permissions behind the actions
+
+    def _perm(self, request: HttpRequest, codename: str) -> bool:
+        return request.user.has_perm(f"loans.{codename}")
+
+    def has_accept_permission(self, request: HttpRequest) -> bool:
+        return self._perm(request, "accept_loanapplication")
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return self._perm(request, "review_loanapplication")
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return self._perm(request, "approve_loanapplication")
+
+    def has_sign_permission(self, request: HttpRequest) -> bool:
+        return self._perm(request, "sign_loanapplication")
+
+    def has_disburse_permission(self, request: HttpRequest) -> bool:
+        return self._perm(request, "disburse_loanapplication")
+
+    # -- buttons on the object page
+
+    @cached_property
+    def change_form_template(self) -> Any:  # type: ignore[override]
+        return _template(_TOOLS.replace("BASE", "change_form"))
+
+    def links_for(self, request: HttpRequest, obj: LoanApplication) -> list[tuple[str, str]]:
+        links = []
+        for action, (perm, _form, label) in TRANSITION_PAGES.items():
+            sources = services.TRANSITIONS[action][0]
+            if obj.status in sources and self._perm(request, perm):
+                url = reverse("admin:loans_loanapplication_transition", args=[obj.pk, action])
+                links.append((url, label))
+        loan = getattr(obj, "loan", None)
+        if loan is not None:
+            links.append((reverse("admin:loans_loan_change", args=[loan.pk]), "查看贷款"))
+        return links
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        extra = dict(extra_context or {})
+        extra["extra_links"] = self.links_for(request, obj) if obj is not None else []
+        return super().change_view(request, object_id, form_url, extra)
+
+    def get_urls(self) -> list[Any]:
+        custom = [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="loans_loanapplication_transition",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def _initial(self, action: str, app: LoanApplication) -> dict[str, Any]:
+        if action == "sign":
+            return {
+                "amount": app.approved_amount,
+                "term_months": app.term_months,
+                "repayment_method": app.repayment_method,
+                "guarantee_type": GuaranteeType.MORTGAGE,
+                "repayment_day": 20,
+            }
+        return {}
+
+    def transition_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        if action not in TRANSITION_PAGES:
+            raise Http404
+        perm, form_class, label = TRANSITION_PAGES[action]
+        if not self._perm(request, perm):
+            raise PermissionDenied
+        app = self.get_object(request, unquote(object_id))
+        if app is None:
+            raise Http404
+        change_url = reverse("admin:loans_loanapplication_change", args=[app.pk])
+        form = form_class(request.POST or None, initial=self._initial(action, app))
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.ACTION_SERVICES[action](application=app, actor=request.user, **data)
+            except BusinessError as exc:
+                _form_error(form, exc)
+            else:
+                self.message_user(request, f"申请{app.number}：{label}完成")
+                return HttpResponseRedirect(change_url)
+        summary = [
+            ("申请编号", app.number),
+            ("申请人", f"{app.applicant.name}（{mask_id_number(app.applicant.id_number)}）"),
+            ("状态", app.get_status_display()),
+            ("测算贷款金额", _money(app.loan_amount)),
+            ("批准金额", _money(app.approved_amount)),
+            ("认定住房套数", app.approved_home_tier or app.home_tier or "—"),
+            ("法定办结期限", app.deadline_on or "—"),
+        ]
+        return self.form_page(
+            request,
+            title=f"{label}：{app.number}",
+            form=form,
+            back_url=change_url,
+            back_label=str(app.number),
+            summary=summary,
+            submit_label=f"确认{label}",
+        )
+
+    # -- queue actions
+
+    def _bulk(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[LoanApplication],
+        action: str,
+        call: Callable[[LoanApplication], Any],
+    ) -> None:
+        label = TRANSITION_PAGES[action][2]
+        done = 0
+        for app in queryset.order_by("pk"):
+            try:
+                call(app)
+                done += 1
+            except BusinessError as exc:
+                self.message_user(
+                    request, f"申请{app.number}：{exc.message}（{exc.code}）", level=messages.ERROR
+                )
+        if done:
+            self.message_user(request, f"已{label} {done} 件申请")
+
+    @admin.action(description="受理所选申请", permissions=["accept"])
+    def action_accept(self, request: HttpRequest, queryset: QuerySet[LoanApplication]) -> None:
+        self._bulk(
+            request,
+            queryset,
+            "accept",
+            lambda app: services.application_accept(application=app, actor=request.user),
+        )
+
+    @admin.action(description="审核通过所选申请", permissions=["review"])
+    def action_review(self, request: HttpRequest, queryset: QuerySet[LoanApplication]) -> None:
+        self._bulk(
+            request,
+            queryset,
+            "review",
+            lambda app: services.application_review(application=app, actor=request.user),
+        )
+
+    @admin.action(description="审批同意所选申请", permissions=["approve"])
+    def action_approve(self, request: HttpRequest, queryset: QuerySet[LoanApplication]) -> None:
+        self._bulk(
+            request,
+            queryset,
+            "approve",
+            lambda app: services.application_approve(application=app, actor=request.user),
+        )
+
+    @admin.action(description="对所选申请放款", permissions=["disburse"])
+    def action_disburse(self, request: HttpRequest, queryset: QuerySet[LoanApplication]) -> None:
+        self._bulk(
+            request,
+            queryset,
+            "disburse",
+            lambda app: services.application_disburse(application=app, actor=request.user),
+        )
+
+    def _one(
+        self, request: HttpRequest, queryset: QuerySet[LoanApplication], action: str
+    ) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(
+                request, "请只选择一件申请，在表单中填写后办理", level=messages.WARNING
+            )
+            return None
+        app = queryset.get()
+        return HttpResponseRedirect(
+            reverse("admin:loans_loanapplication_transition", args=[app.pk, action])
+        )
+
+    @admin.action(description="不予贷款（填写理由）", permissions=["approve"])
+    def action_reject(
+        self, request: HttpRequest, queryset: QuerySet[LoanApplication]
+    ) -> HttpResponse | None:
+        return self._one(request, queryset, "reject")
+
+    @admin.action(description="签订借款合同（填写合同条款）", permissions=["sign"])
+    def action_sign(
+        self, request: HttpRequest, queryset: QuerySet[LoanApplication]
+    ) -> HttpResponse | None:
+        return self._one(request, queryset, "sign")
+
+
+# --- loans ------------------------------------------------------------------------------
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ScheduleVersionInline(_ReadOnlyInline):
+    model = ScheduleVersion
+    fields = (
+        "version",
+        "starts_at_installment",
+        "principal",
+        "annual_rate_percent",
+        "months",
+        "method",
+        "first_due_date",
+        "installment_amount",
+        "reason",
+        "rate_row",
+        "batch_run_id",
+        "created_at",
+    )
+    readonly_fields = fields
+
+
+class RateChangeInline(_ReadOnlyInline):
+    model = RateChange
+    fields = (
+        "effective_on",
+        "from_rate",
+        "to_rate",
+        "rate_row",
+        "schedule_version",
+        "batch_run_id",
+    )
+    readonly_fields = fields
+
+
+class RepaymentInline(_ReadOnlyInline):
+    model = Repayment
+    fields = (
+        "installment_number",
+        "due_date",
+        "amount",
+        "principal",
+        "interest",
+        "paid_on",
+        "source",
+        "bank_reference",
+    )
+    readonly_fields = fields
+
+
+class PrepaymentInline(_ReadOnlyInline):
+    model = Prepayment
+    fields = ("paid_on", "principal", "interest", "mode", "before_installment", "schedule_version")
+    readonly_fields = fields
+
+
+@admin.register(Loan)
+class LoanAdmin(FormPageMixin, ServiceAdmin):
+    list_display = (
+        "contract_number",
+        "borrower_name",
+        "principal",
+        "annual_rate_percent",
+        "installment_amount",
+        "outstanding_principal",
+        "next_installment_number",
+        "next_due_date",
+        "status",
+        "disbursed_on",
+    )
+    list_filter = ("status", "home_tier", "term_band", "repayment_method", "kind")
+    search_fields = (
+        "contract_number",
+        "borrower__name",
+        "borrower__id_number",
+        "borrower__account__account_number",
+    )
+    list_select_related = ("borrower",)
+    date_hierarchy = "disbursed_on"
+    inlines = (ScheduleVersionInline, RateChangeInline, PrepaymentInline, RepaymentInline)
+    readonly_fields = ("upcoming", "audit_trail")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a loan is made by disbursing an application
+
+    @admin.display(description="借款人", ordering="borrower__name")
+    def borrower_name(self, obj: Loan) -> str:
+        return obj.borrower.name
+
+    @admin.display(description="未还期次（最近12期）")
+    def upcoming(self, obj: Loan) -> SafeString:
+        rows = [r for r in selectors.loan_schedule(loan=obj) if not r.paid][:12]
+        return _table(
+            ["期次", "应还日期", "月还款额", "本金", "利息", "剩余本金", "计划版本"],
+            [
+                (
+                    r.number,
+                    r.due_date,
+                    _money(r.payment),
+                    _money(r.principal),
+                    _money(r.interest),
+                    _money(r.outstanding),
+                    r.version,
+                )
+                for r in rows
+            ],
+        )
+
+    @admin.display(description="审计日志")
+    def audit_trail(self, obj: Loan) -> SafeString:
+        return audit_html("loans.loan", obj.pk)
+
+    @cached_property
+    def change_form_template(self) -> Any:  # type: ignore[override]
+        return _template(_TOOLS.replace("BASE", "change_form"))
+
+    @cached_property
+    def change_list_template(self) -> Any:  # type: ignore[override]
+        return _template(_TOOLS.replace("BASE", "change_list"))
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        extra["extra_links"] = (
+            [(reverse("admin:loans_loan_import"), "导入银行还款文件")]
+            if request.user.has_perm("loans.add_repaymentimport")
+            else []
+        )
+        return super().changelist_view(request, extra)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        links = []
+        if obj is not None and obj.status == LoanStatus.ACTIVE:
+            if request.user.has_perm("loans.add_repayment"):
+                links.append((reverse("admin:loans_loan_repay", args=[obj.pk]), "登记还款"))
+            if request.user.has_perm("loans.add_prepayment"):
+                links.append((reverse("admin:loans_loan_prepay", args=[obj.pk]), "提前还款"))
+        extra = {**(extra_context or {}), "extra_links": links}
+        return super().change_view(request, object_id, form_url, extra)
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        custom = [
+            path("import/", view(self.import_view), name="loans_loan_import"),
+            path("<path:object_id>/repay/", view(self.repay_view), name="loans_loan_repay"),
+            path("<path:object_id>/prepay/", view(self.prepay_view), name="loans_loan_prepay"),
+        ]
+        return custom + super().get_urls()
+
+    def _loan(self, request: HttpRequest, object_id: str, perm: str) -> Loan:
+        if not request.user.has_perm(perm):
+            raise PermissionDenied
+        loan = self.get_object(request, unquote(object_id))
+        if loan is None:
+            raise Http404
+        return loan
+
+    def _summary(self, loan: Loan) -> list[tuple[str, Any]]:
+        return [
+            ("借款合同编号", loan.contract_number),
+            ("借款人", loan.borrower.name),
+            ("执行年利率", f"{loan.annual_rate_percent}%"),
+            ("剩余本金", _money(loan.outstanding_principal)),
+            ("下一期", f"第{loan.next_installment_number}期 {loan.next_due_date or ''}"),
+        ]
+
+    def repay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        loan = self._loan(request, object_id, "loans.add_repayment")
+        nxt = selectors.loan_next_installment(loan=loan)
+        change_url = reverse("admin:loans_loan_change", args=[loan.pk])
+        initial = {"amount": nxt.payment if nxt else None, "paid_on": today_local()}
+        form = RepayForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.repayment_record(
+                    loan=loan,
+                    installment_number=loan.next_installment_number,
+                    actor=request.user,
+                    **form.cleaned_data,
+                )
+            except BusinessError as exc:
+                _form_error(form, exc)
+            else:
+                self.message_user(request, f"已登记第{loan.next_installment_number}期还款")
+                return HttpResponseRedirect(change_url)
+        summary = self._summary(loan)
+        if nxt is not None:
+            summary.append(
+                ("本期应还", f"{_money(nxt.payment)}（本金{nxt.principal}，利息{nxt.interest}）")
+            )
+        return self.form_page(
+            request,
+            title=f"登记还款：{loan.contract_number}",
+            form=form,
+            back_url=change_url,
+            back_label=loan.contract_number,
+            summary=summary,
+        )
+
+    def prepay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        loan = self._loan(request, object_id, "loans.add_prepayment")
+        change_url = reverse("admin:loans_loan_change", args=[loan.pk])
+        form = PrepayForm(request.POST or None, initial={"paid_on": today_local()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.loan_prepay(loan=loan, actor=request.user, **form.cleaned_data)
+            except BusinessError as exc:
+                _form_error(form, exc)
+            else:
+                self.message_user(request, "提前还款已入账")
+                return HttpResponseRedirect(change_url)
+        return self.form_page(
+            request,
+            title=f"提前还款：{loan.contract_number}",
+            form=form,
+            back_url=change_url,
+            back_label=loan.contract_number,
+            summary=self._summary(loan),
+        )
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("loans.add_repaymentimport"):
+            raise PermissionDenied
+        list_url = reverse("admin:loans_loan_changelist")
+        form = ImportForm(request.POST or None, request.FILES or None)
+        row_errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            raw = upload.read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("gb18030", errors="replace")  # banks often send GBK
+            try:
+                result = services.repayments_import(
+                    csv_text=text, actor=request.user, file_name=upload.name
+                )
+            except services.ImportRejected as exc:
+                form.add_error(None, f"{exc.message}（{exc.code}）")
+                row_errors = [f"第{e.line}行：{e.message}（{e.code}）" for e in exc.errors]
+            except BusinessError as exc:
+                _form_error(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    f"已入账{len(result.posted)}笔，已入账过的{len(result.skipped_lines)}笔跳过",
+                )
+                return HttpResponseRedirect(list_url)
+        return self.form_page(
+            request,
+            title="导入银行还款文件",
+            form=form,
+            back_url=list_url,
+            back_label="个人住房公积金贷款",
+            submit_label="导入",
+            multipart=True,
+            row_errors=row_errors,
+        )
+
+
+@admin.register(RepaymentImport)
+class RepaymentImportAdmin(ServiceAdmin):
+    list_display = ("file_name", "rows", "posted", "skipped", "created_by", "created_at")
+    search_fields = ("file_name", "sha256")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # files are imported from the loan list's import page

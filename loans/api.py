@@ -1,0 +1,341 @@
+"""REST endpoints of loan applications and loans (under /api/v1/loans/).
+
+Applicants (``IsApplicant``) create, edit, submit and withdraw their own
+household's applications and read their loans; another household's records
+answer 404. The center's staff may drive the same transitions as the admin
+(accept … disburse); the services check each user's role group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gjj.auth import ExpiringTokenAuthentication, IsApplicant, applicant_depositor
+from gjj.idempotency import HEADER, idempotent
+from gjj.models import Depositor
+from gjj.serializers import ErrorSerializer
+from loans import selectors, services
+from loans.models import (
+    ApplicationKind,
+    ApplicationStatus,
+    ApplicationStatusChange,
+    Loan,
+    LoanApplication,
+    LoanStatus,
+)
+from loans.serializers import (
+    ApplicationInputSerializer,
+    ApplicationSerializer,
+    ApplicationUpdateSerializer,
+    LoanDetailSerializer,
+    LoanSerializer,
+    OpinionSerializer,
+    RejectSerializer,
+    SignSerializer,
+    StatusChangeSerializer,
+    WithdrawSerializer,
+)
+
+# Token first: an anonymous request is told to authenticate (401), not refused (403).
+AUTH = [ExpiringTokenAuthentication, SessionAuthentication]
+ERRORS = {
+    400: ErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+    409: ErrorSerializer,
+}
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="编号")
+IDEMPOTENCY = OpenApiParameter(
+    HEADER,
+    {"type": "string", "minLength": 1, "maxLength": 100},
+    OpenApiParameter.HEADER,
+    required=False,
+    description="重复提交同一键时返回首次结果，不重复创建",
+)
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter named in the query must carry a valid value: ``?status=`` is a 400 too."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and not str(self.data.get(name, "")).strip():
+                self.form.add_error(name, ValidationError("筛选条件不能为空", code="blank"))
+                valid = False
+        return valid
+
+
+class ApplicationFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=ApplicationKind.choices)
+
+    class Meta:
+        model = LoanApplication
+        fields = ["status", "kind"]
+
+
+class LoanFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=LoanStatus.choices)
+
+    class Meta:
+        model = Loan
+        fields = ["status"]
+
+
+class IsCenterStaff(permissions.BasePermission):
+    """A staff user of the center; which transition they may take is the service's call."""
+
+    message = "仅限中心工作人员办理"
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff)
+
+
+def parse_id(raw: object) -> int:
+    """A positive id from the URL, or a JSON 404 (ids are matched as text by the URLs)."""
+    text = str(raw)
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise NotFound()
+    return int(text)
+
+
+def _depositor(request: Request) -> Depositor:
+    depositor = applicant_depositor(request)
+    assert depositor is not None  # IsApplicant has let only applicants in
+    return depositor
+
+
+class ApplicantView(APIView):
+    authentication_classes = AUTH
+    permission_classes = [IsApplicant]
+
+    def household_applications(self) -> QuerySet[LoanApplication]:
+        return selectors.applications_of_household(depositor=_depositor(self.request))
+
+    def application(self, pk: object) -> LoanApplication:
+        app = self.household_applications().filter(pk=parse_id(pk)).first()
+        if app is None:
+            raise NotFound()
+        return app
+
+
+class ApplicationListCreateView(ApplicantView, generics.ListAPIView):
+    serializer_class = ApplicationSerializer
+    filterset_class = ApplicationFilter
+
+    def get_queryset(self) -> QuerySet[LoanApplication]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return LoanApplication.objects.none()
+        return self.household_applications()
+
+    @extend_schema(
+        summary="本家庭的贷款申请", responses={200: ApplicationSerializer(many=True), **ERRORS}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="新建贷款申请草稿（购房或商转公）",
+        request=ApplicationInputSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={201: ApplicationSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        ser = ApplicationInputSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        kind = data.pop("kind")
+        app = services.application_create(
+            applicant=_depositor(request), actor=request.user, kind=kind, **data
+        )
+        return Response(ApplicationSerializer(app).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailView(ApplicantView):
+    @extend_schema(
+        summary="贷款申请详情", parameters=[ID], responses={200: ApplicationSerializer, **ERRORS}
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(ApplicationSerializer(self.application(pk)).data)
+
+    def _update(self, request: Request, pk: str, partial: bool) -> Response:
+        app = self.application(pk)
+        ser = ApplicationUpdateSerializer(
+            data=request.data, partial=partial, context={"kind": app.kind}
+        )
+        ser.is_valid(raise_exception=True)
+        app = services.application_update(application=app, actor=request.user, **ser.validated_data)
+        return Response(ApplicationSerializer(app).data)
+
+    @extend_schema(
+        summary="修改草稿（部分字段）",
+        parameters=[ID],
+        request=ApplicationUpdateSerializer,
+        responses={200: ApplicationSerializer, **ERRORS},
+    )
+    def patch(self, request: Request, pk: str) -> Response:
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(
+        summary="修改草稿",
+        parameters=[ID],
+        request=ApplicationUpdateSerializer,
+        responses={200: ApplicationSerializer, **ERRORS},
+    )
+    def put(self, request: Request, pk: str) -> Response:
+        return self._update(request, pk, partial=False)
+
+
+class ApplicationSubmitView(ApplicantView):
+    @extend_schema(
+        summary="提交申请：按中心掌握的家庭情况测算并冻结结果",
+        parameters=[ID],
+        request=None,
+        responses={200: ApplicationSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        app = services.application_submit(application=self.application(pk), actor=request.user)
+        return Response(ApplicationSerializer(app).data)
+
+
+class ApplicationWithdrawView(ApplicantView):
+    @extend_schema(
+        summary="撤回申请（作出审批决定前）",
+        parameters=[ID],
+        request=WithdrawSerializer,
+        responses={200: ApplicationSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        app = self.application(pk)
+        ser = WithdrawSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        app = services.application_withdraw(
+            application=app, actor=request.user, reason=ser.validated_data.get("reason", "")
+        )
+        return Response(ApplicationSerializer(app).data)
+
+
+class ApplicationHistoryView(ApplicantView, generics.ListAPIView):
+    serializer_class = StatusChangeSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[ApplicationStatusChange]:
+        if getattr(self, "swagger_fake_view", False):
+            return ApplicationStatusChange.objects.none()
+        app = self.application(self.kwargs["pk"])
+        return ApplicationStatusChange.objects.filter(application=app).order_by("id")
+
+    @extend_schema(
+        summary="申请状态记录",
+        parameters=[ID],
+        responses={200: StatusChangeSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+# --- the center's transitions ----------------------------------------------------------
+
+
+class StaffTransitionView(APIView):
+    authentication_classes = AUTH
+    permission_classes = [IsCenterStaff]
+    action_name = ""
+    input_serializer: type | None = None
+
+    def call(self, app: LoanApplication, actor: Any, data: dict[str, Any]) -> Any:
+        return services.ACTION_SERVICES[self.action_name](application=app, actor=actor, **data)
+
+    def post(self, request: Request, pk: str) -> Response:
+        app = LoanApplication.objects.filter(pk=parse_id(pk)).first()
+        if app is None:
+            raise NotFound()
+        data: dict[str, Any] = {}
+        if self.input_serializer is not None:
+            ser = self.input_serializer(data=request.data)
+            ser.is_valid(raise_exception=True)
+            data = dict(ser.validated_data)
+        self.call(app, request.user, data)
+        app.refresh_from_db()
+        return Response(ApplicationSerializer(app).data)
+
+
+def _staff_view(action: str, summary: str, serializer: type | None) -> type[StaffTransitionView]:
+    class View(StaffTransitionView):
+        action_name = action
+        input_serializer = serializer
+
+        @extend_schema(
+            summary=summary,
+            parameters=[ID],
+            request=serializer,
+            responses={200: ApplicationSerializer, **ERRORS},
+            operation_id=f"loan_application_{action}",
+        )
+        def post(self, request: Request, pk: str) -> Response:
+            return super().post(request, pk)
+
+    View.__name__ = f"Application{action.title()}View"
+    View.__qualname__ = View.__name__
+    return View
+
+
+AcceptView = _staff_view("accept", "受理（经办）", None)
+ReviewView = _staff_view("review", "审核（复核）", OpinionSerializer)
+ApproveView = _staff_view("approve", "审批同意（审批，不得为审核人）", OpinionSerializer)
+RejectView = _staff_view("reject", "不予贷款（审批，须填写理由）", RejectSerializer)
+SignView = _staff_view("sign", "签订借款合同（经办）", SignSerializer)
+DisburseView = _staff_view("disburse", "放款（经办）", None)
+
+
+# --- loans --------------------------------------------------------------------------------
+
+
+class LoanListView(ApplicantView, generics.ListAPIView):
+    serializer_class = LoanSerializer
+    filterset_class = LoanFilter
+
+    def get_queryset(self) -> QuerySet[Loan]:
+        if getattr(self, "swagger_fake_view", False):
+            return Loan.objects.none()
+        return selectors.loans_of_household(depositor=_depositor(self.request))
+
+    @extend_schema(
+        summary="本家庭的公积金贷款", responses={200: LoanSerializer(many=True), **ERRORS}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class LoanDetailView(ApplicantView):
+    @extend_schema(
+        summary="贷款详情：还款计划、剩余本金、下一期、利率变动",
+        parameters=[ID],
+        responses={200: LoanDetailSerializer, **ERRORS},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        loan = (
+            selectors.loans_of_household(depositor=_depositor(request))
+            .filter(pk=parse_id(pk))
+            .first()
+        )
+        if loan is None:
+            raise NotFound()
+        return Response(LoanDetailSerializer(loan).data)

@@ -1,0 +1,394 @@
+"""Serializers of the loan API: validate shapes and types; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from gjj.fields import MoneyField, StrictBooleanField, StrictIntegerField, StrictRegexField
+from gjj.selectors import today_local
+from loans import selectors
+from loans.models import (
+    ApplicationKind,
+    ApplicationStatus,
+    ApplicationStatusChange,
+    GuaranteeType,
+    Loan,
+    LoanApplication,
+    LoanStatus,
+    Method,
+    PropertyKind,
+    Repayment,
+    ScheduleVersion,
+    SzgMode,
+)
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+def _money(**kw: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(**MONEY, **kw)
+
+
+# Free text: no NUL (PostgreSQL cannot store it); required text has a visible character.
+TEXT = r"^[^\x00]*\S[^\x00]*$"
+OPTIONAL_TEXT = r"^[^\x00]*$"
+
+
+_MONEY_FORMAT = MoneyField()
+_MONEY_SCHEMA = {
+    "oneOf": [
+        {"type": "string", "pattern": _MONEY_FORMAT.pattern, "example": "1000000.00"},
+        {"type": "integer", "minimum": 0, "maximum": 10**14 - 1},
+    ]
+}
+
+
+@extend_schema_field(_MONEY_SCHEMA)
+class OptionalMoneyField(serializers.Field):
+    """``gjj.fields.MoneyField``'s format, or null (clears the value in a draft).
+
+    Not a MoneyField subclass: the project's schema class rewrites those and
+    would drop ``nullable``, so null would be accepted but not documented.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return _MONEY_FORMAT.to_internal_value(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return _MONEY_FORMAT.to_representation(value)
+
+
+def _text(max_length: int, **kw: Any) -> StrictRegexField:
+    return StrictRegexField(
+        OPTIONAL_TEXT, max_length=max_length, required=False, allow_blank=True, **kw
+    )
+
+
+def _choice(choices: list[tuple[str, str]], **kw: Any) -> serializers.ChoiceField:
+    """A choice field whose enum stays inline in the schema, with its Chinese labels.
+
+    ``status``/``kind``/``property_type``/``method`` exist in several apps with
+    other choice sets; drf-spectacular would hoist them into colliding named
+    enum components (system-check warnings). Wrapped in ``allOf`` the enum is
+    left where it is, and clients still see and validate every allowed value.
+    """
+    values = [v for v, _ in choices] + ([""] if kw.get("allow_blank") else [])
+    schema = {
+        "allOf": [{"type": "string", "enum": values}],
+        "description": "；".join(f"{v}：{label}" for v, label in choices),
+    }
+    # On a class of its own: DRF deep-copies field instances, dropping instance attributes.
+    field_class = extend_schema_field(schema)(type("ChoiceField", (serializers.ChoiceField,), {}))
+    return field_class(choices=choices, **kw)
+
+
+class ApplicationInputSerializer(serializers.Serializer):
+    """Create (with ``kind``) or edit a draft; every other field is optional until submit.
+
+    Formats only (JSON types, money as decimal strings, no NUL in text): whether
+    an amount may be zero or a field applies to the kind are the services' rules.
+    """
+
+    kind = _choice(ApplicationKind.choices)
+    property_address = _text(300)
+    property_type = _choice(PropertyKind.choices, required=False)
+    new_build = StrictBooleanField(required=False)
+    house_price = OptionalMoneyField(help_text="房屋总价（元）")
+    purchase_contract_date = serializers.DateField(required=False, allow_null=True)
+    seller_name = _text(200, help_text="售房人或开发企业")
+    seller_account = _text(40, help_text="售房款收款账号")
+    voucher_amount = OptionalMoneyField(help_text="房票面额（元）")
+    szg_bank = _text(20, help_text="商业贷款银行代码，如 ICBC、CCB")
+    szg_bank_name = _text(100, help_text="商业贷款银行名称（放款收款方）")
+    szg_city = _text(50, help_text="商业贷款银行所在城市")
+    szg_issued_on = serializers.DateField(required=False, allow_null=True)
+    szg_remaining_principal = OptionalMoneyField()
+    szg_remaining_term_months = StrictIntegerField(
+        min_value=1, max_value=600, required=False, allow_null=True
+    )
+    szg_mode = _choice(SzgMode.choices, required=False, allow_blank=True)
+    szg_loan_account = _text(40, help_text="商业贷款账号（放款收款账号）")
+    spouse_co_borrows = StrictBooleanField(required=False, help_text="配偶作为共同借款人")
+    requested_amount = OptionalMoneyField(
+        help_text="申请金额（元）；不填或 null 为按可贷最高额申请"
+    )
+    term_months = StrictIntegerField(min_value=1, max_value=600, required=False, allow_null=True)
+    repayment_method = _choice(Method.choices, required=False)
+    monthly_income = OptionalMoneyField(help_text="家庭月收入（元）")
+
+
+class ApplicationUpdateSerializer(ApplicationInputSerializer):
+    """A draft's fields; the kind is fixed at creation (``context["kind"]``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.pop("kind")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kind = self.initial_data.get("kind")
+        if kind is not None and kind != self.context.get("kind"):
+            raise serializers.ValidationError({"kind": ["贷款类型创建后不能修改"]})
+        return attrs
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    from_status = _choice(ApplicationStatus.choices, allow_blank=True, read_only=True)
+    to_status = _choice(ApplicationStatus.choices, read_only=True)
+    from_status_display = serializers.SerializerMethodField()
+    to_status_display = serializers.CharField(source="get_to_status_display")
+
+    class Meta:
+        model = ApplicationStatusChange
+        fields = [
+            "from_status",
+            "from_status_display",
+            "to_status",
+            "to_status_display",
+            "on",
+            "at",
+            "actor_label",
+            "note",
+        ]
+
+    def get_from_status_display(self, obj: ApplicationStatusChange) -> str:
+        return obj.get_from_status_display() if obj.from_status else ""
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    status = _choice(ApplicationStatus.choices, read_only=True)
+    kind = _choice(ApplicationKind.choices, read_only=True)
+    property_type = _choice(PropertyKind.choices, read_only=True)
+    contract_method = _choice(Method.choices, allow_blank=True, read_only=True)
+    szg_mode = _choice(SzgMode.choices, allow_blank=True, read_only=True)
+    guarantee_type = _choice(GuaranteeType.choices, allow_blank=True, read_only=True)
+    repayment_method = _choice(Method.choices, read_only=True)
+    status_display = serializers.CharField(source="get_status_display")
+    kind_display = serializers.CharField(source="get_kind_display")
+    applicant_name = serializers.CharField(source="applicant.name")
+    spouse_co_borrows = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    loan_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LoanApplication
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "kind_display",
+            "status",
+            "status_display",
+            "applicant_name",
+            "spouse_co_borrows",
+            "property_address",
+            "property_type",
+            "new_build",
+            "house_price",
+            "purchase_contract_date",
+            "seller_name",
+            "seller_account",
+            "voucher_amount",
+            "szg_bank",
+            "szg_bank_name",
+            "szg_city",
+            "szg_issued_on",
+            "szg_remaining_principal",
+            "szg_remaining_term_months",
+            "szg_mode",
+            "szg_loan_account",
+            "requested_amount",
+            "term_months",
+            "repayment_method",
+            "monthly_income",
+            "submitted_on",
+            "eligible",
+            "home_tier",
+            "max_loan_amount",
+            "loan_amount",
+            "annual_rate_percent",
+            "monthly_payment",
+            "policy_version",
+            "decision",
+            "accepted_on",
+            "deadline_on",
+            "overdue",
+            "reviewed_on",
+            "decided_on",
+            "decision_opinion",
+            "approved_amount",
+            "approved_rate_percent",
+            "contract_number",
+            "signed_on",
+            "contract_amount",
+            "contract_term_months",
+            "contract_method",
+            "guarantee_type",
+            "repayment_day",
+            "disbursed_on",
+            "withdrawn_on",
+            "withdraw_reason",
+            "loan_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_spouse_co_borrows(self, obj: LoanApplication) -> bool:
+        return obj.co_borrower_id is not None
+
+    def get_overdue(self, obj: LoanApplication) -> bool:
+        return selectors.application_is_overdue(application=obj, on=today_local())
+
+    def get_loan_id(self, obj: LoanApplication) -> int | None:
+        loan = getattr(obj, "loan", None)
+        return loan.pk if loan is not None else None
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = _text(300, help_text="撤回原因（选填）")
+
+
+class OpinionSerializer(serializers.Serializer):
+    opinion = _text(500, help_text="意见（选填）")
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = StrictRegexField(TEXT, max_length=500, help_text="不予贷款理由（必填）")
+
+
+class SignSerializer(serializers.Serializer):
+    amount = MoneyField(help_text="合同金额（元），不超过批准金额")
+    term_months = StrictIntegerField(min_value=1, max_value=600)
+    repayment_method = _choice(Method.choices)
+    guarantee_type = _choice(GuaranteeType.choices)
+    repayment_day = StrictIntegerField(min_value=1, max_value=28, help_text="每月还款日（1–28）")
+    guarantee_note = _text(300, help_text="担保说明（选填）")
+
+
+# --- loans ----------------------------------------------------------------------------
+
+
+class LoanSerializer(serializers.ModelSerializer):
+    status = _choice(LoanStatus.choices, read_only=True)
+    repayment_method = _choice(Method.choices, read_only=True)
+    kind = _choice(ApplicationKind.choices, read_only=True)
+    status_display = serializers.CharField(source="get_status_display")
+    repayment_method_display = serializers.CharField(source="get_repayment_method_display")
+
+    class Meta:
+        model = Loan
+        fields = [
+            "id",
+            "contract_number",
+            "kind",
+            "status",
+            "status_display",
+            "principal",
+            "contract_term_months",
+            "home_tier",
+            "repayment_method",
+            "repayment_method_display",
+            "repayment_day",
+            "annual_rate_percent",
+            "installment_amount",
+            "outstanding_principal",
+            "next_installment_number",
+            "next_due_date",
+            "final_installment_number",
+            "disbursed_on",
+            "settled_on",
+        ]
+        read_only_fields = fields
+
+
+class LoanInstallmentSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    payment = _money()
+    principal = _money()
+    interest = _money()
+    outstanding = _money()
+    version = serializers.IntegerField()
+    paid = serializers.BooleanField()
+    paid_on = serializers.DateField(allow_null=True)
+
+
+class RateHistorySerializer(serializers.Serializer):
+    effective_on = serializers.DateField()
+    annual_rate_percent = serializers.DecimalField(max_digits=6, decimal_places=3)
+    rate_row = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ScheduleVersionSerializer(serializers.ModelSerializer):
+    method = _choice(Method.choices, read_only=True)
+
+    class Meta:
+        model = ScheduleVersion
+        fields = [
+            "version",
+            "starts_at_installment",
+            "principal",
+            "annual_rate_percent",
+            "months",
+            "method",
+            "first_due_date",
+            "installment_amount",
+            "reason",
+            "rate_row",
+        ]
+        read_only_fields = fields
+
+
+class RepaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Repayment
+        fields = ["installment_number", "due_date", "amount", "principal", "interest", "paid_on"]
+        read_only_fields = fields
+
+
+class LoanDetailSerializer(LoanSerializer):
+    schedule = serializers.SerializerMethodField()
+    next_installment = serializers.SerializerMethodField()
+    rate_history = serializers.SerializerMethodField()
+    schedule_versions = ScheduleVersionSerializer(many=True, read_only=True)
+    repayments = RepaymentSerializer(many=True, read_only=True)
+
+    class Meta(LoanSerializer.Meta):
+        fields = [
+            *LoanSerializer.Meta.fields,
+            "payee_kind",
+            "payee_name",
+            "guarantee_type",
+            "first_due_date",
+            "next_installment",
+            "rate_history",
+            "schedule_versions",
+            "repayments",
+            "schedule",
+        ]
+        read_only_fields = fields
+
+    @staticmethod
+    def _dump(row: selectors.ScheduleRow | None) -> dict[str, Any] | None:
+        return None if row is None else LoanInstallmentSerializer(row.as_dict()).data
+
+    @extend_schema_field(LoanInstallmentSerializer(many=True))
+    def get_schedule(self, obj: Loan) -> list[dict[str, Any]]:
+        rows = selectors.loan_schedule(loan=obj)
+        return LoanInstallmentSerializer([r.as_dict() for r in rows], many=True).data
+
+    @extend_schema_field(LoanInstallmentSerializer(allow_null=True))
+    def get_next_installment(self, obj: Loan) -> dict[str, Any] | None:
+        return self._dump(selectors.loan_next_installment(loan=obj))
+
+    @extend_schema_field(RateHistorySerializer(many=True))
+    def get_rate_history(self, obj: Loan) -> list[dict[str, Any]]:
+        return RateHistorySerializer(selectors.loan_rate_history(loan=obj), many=True).data

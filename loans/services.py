@@ -1,0 +1,1423 @@
+"""Every write of loan applications and loans (GB/T 51267-2017 stages, domain.md §1–4, §6).
+
+Each service runs in one transaction, locks the rows it changes in primary-key
+order (depositors before applications before loans), checks the transition
+and the actor's role, and writes an audit row — and for applications a status
+history row — with the change. Admin actions, the REST API and Celery tasks
+all call these functions; nothing else writes these tables.
+
+State machine::
+
+    draft → submitted → accepted → reviewed → approved → signed → disbursed
+                                            ↘ rejected
+    draft | submitted | accepted | reviewed → withdrawn (by the applicant)
+
+Documented decisions:
+
+* One open application per household: draft to signed all count as open
+  (applicant, spouse either way round); checked under a lock of the household's
+  depositor rows, with a partial unique index on the applicant as backstop.
+* Submitting runs the engine on the household's facts on the submission date
+  and freezes the decision. Refusals caused by the request itself
+  (``engine.INPUT_ERROR_CODES``) are a 400 and the draft stays a draft; a
+  lawful "no" is still submitted, frozen with its reasons, so the center
+  decides it formally (art. 26) — approval then refuses and the approver rejects.
+* Statutory deadline: ``accepted_on + Key.LOAN_DECISION_DAYS`` calendar days
+  (the policy row in force on the acceptance date; 15 under art. 26), stored
+  on acceptance. An application still accepted or reviewed after that date is
+  overdue.
+* Roles: 经办 accepts, signs, disburses and records repayments; 复核 reviews;
+  审批 approves or rejects and must not be the user who reviewed (four eyes).
+  Membership of the group is required — being a superuser is not a role.
+* Approval re-runs the engine on the approval date with the frozen amount and
+  refuses (``facts_changed``) when the result is worse for the applicant:
+  no longer eligible, a higher home tier, a lower maximum amount, or a higher
+  rate — naming each change.
+* Signing re-runs the engine with the contract's amount, term and method on
+  the signing date (so the contract is itself within every limit); the amount
+  may not exceed the approved amount and the tier may not have risen. The
+  contract rate shown is the one in force on the signing date; the loan takes
+  the rate in force on the disbursement date (domain §2). Repayment day 1–28,
+  so every month has it.
+* Disbursement: the first installment falls due on the repayment day of the
+  month after disbursement, with one month's interest. Payee: the developer
+  (new build) or the seller (resale); for 商转公 the commercial bank.
+* Repayments settle one installment in full, in order, for exactly the
+  scheduled amount (penalty interest on late payment is out of scope). The
+  bank file import is all-or-nothing: every row is checked and posted inside
+  one transaction; any bad row rolls everything back and the per-row errors
+  are reported. Rows whose bank reference is already posted with identical
+  content are skipped, so a file imported twice posts nothing twice.
+* Prepayment (principal only) may be made up to the next due date; interest
+  accrued on the prepaid principal from the previous due date (or the
+  disbursement date) to the payment date is charged at annual/360 per day.
+  The remaining principal runs under a new schedule version from the next
+  installment: ``lower_installment`` keeps the remaining months;
+  ``shorten_term`` keeps the installment (等额本息: the fewest months whose
+  level payment is not above the current one; 等额本金: the fewest months
+  whose monthly principal part, rounded to the fen, is not above the current
+  one). Prepaying the whole outstanding principal settles the loan.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from gjj import roles
+from gjj.errors import ActorNotAllowed, BusinessError, TransitionError
+from gjj.models import Depositor
+from gjj.money import daily_rate, round_fen, to_decimal
+from gjj.policy import Key, PolicySnapshot
+from gjj.selectors import policy_in_force, today_local
+from gjj.services import audit_record, lock_in_pk_order, pf_loan_record_add, pf_loan_record_settle
+from loans import selectors
+from loans.engine import INPUT_ERROR_CODES, Decision, decide
+from loans.models import (
+    OPEN_STATUSES,
+    ApplicationKind,
+    ApplicationStatus,
+    ApplicationStatusChange,
+    GuaranteeType,
+    Loan,
+    LoanApplication,
+    LoanStatus,
+    Method,
+    PayeeKind,
+    Prepayment,
+    PrepaymentMode,
+    PropertyKind,
+    Repayment,
+    RepaymentImport,
+    RepaymentSource,
+    ScheduleReason,
+    ScheduleVersion,
+    SzgMode,
+)
+from loans.schedules import RepaymentMethod, add_months, first_payment, level_payment
+
+Actor = AbstractBaseUser | None
+S = ApplicationStatus
+
+CENTER_NAME = "阳泉市住房公积金管理中心"
+
+# action -> (statuses it may start from, status it leads to, Chinese label)
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "submit": (frozenset({S.DRAFT}), S.SUBMITTED, "提交"),
+    "withdraw": (
+        frozenset({S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.REVIEWED}),
+        S.WITHDRAWN,
+        "撤回",
+    ),
+    "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED, "受理"),
+    "review": (frozenset({S.ACCEPTED}), S.REVIEWED, "审核"),
+    "approve": (frozenset({S.REVIEWED}), S.APPROVED, "审批同意"),
+    "reject": (frozenset({S.REVIEWED}), S.REJECTED, "不予贷款"),
+    "sign": (frozenset({S.APPROVED}), S.SIGNED, "签约"),
+    "disburse": (frozenset({S.SIGNED}), S.DISBURSED, "放款"),
+}
+ROLE_OF: dict[str, str] = {
+    "accept": roles.CLERK,
+    "review": roles.REVIEWER,
+    "approve": roles.APPROVER,
+    "reject": roles.APPROVER,
+    "sign": roles.CLERK,
+    "disburse": roles.CLERK,
+    "repay": roles.CLERK,
+}
+
+# Fields an applicant fills in a draft (kind is fixed at creation).
+PURCHASE_FIELDS = (
+    "property_address",
+    "property_type",
+    "new_build",
+    "house_price",
+    "purchase_contract_date",
+    "seller_name",
+    "seller_account",
+    "voucher_amount",
+)
+SZG_FIELDS = (
+    "szg_bank",
+    "szg_bank_name",
+    "szg_city",
+    "szg_issued_on",
+    "szg_remaining_principal",
+    "szg_remaining_term_months",
+    "szg_mode",
+    "szg_loan_account",
+)
+COMMON_FIELDS = (
+    "requested_amount",
+    "term_months",
+    "repayment_method",
+    "monthly_income",
+    "spouse_co_borrows",
+)
+EDITABLE_FIELDS = PURCHASE_FIELDS + SZG_FIELDS + COMMON_FIELDS
+# Shared by both kinds: the home refinanced by 商转公 has an address and type too.
+_SHARED = ("property_address", "property_type", "house_price")
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    ApplicationKind.PURCHASE: (
+        "property_address",
+        "house_price",
+        "purchase_contract_date",
+        "seller_name",
+        "seller_account",
+        "term_months",
+    ),
+    ApplicationKind.SZG: (
+        "property_address",
+        "szg_bank",
+        "szg_bank_name",
+        "szg_city",
+        "szg_issued_on",
+        "szg_remaining_principal",
+        "szg_remaining_term_months",
+        "szg_mode",
+        "szg_loan_account",
+        "term_months",
+    ),
+}
+_MONEY_FIELDS = (
+    "house_price",
+    "voucher_amount",
+    "szg_remaining_principal",
+    "requested_amount",
+    "monthly_income",
+)
+_TEXT_LIMITS = {
+    "property_address": 300,
+    "seller_name": 200,
+    "seller_account": 40,
+    "szg_bank": 20,
+    "szg_bank_name": 100,
+    "szg_city": 50,
+    "szg_loan_account": 40,
+}
+# Engine refusal codes caused by the request -> the field to blame.
+_INPUT_FIELD = {
+    "voucher_exceeds_price": "voucher_amount",
+    "house_price_required": "house_price",
+    "invalid_amount": "requested_amount",
+    "invalid_term": "term_months",
+}
+_SNAPSHOT_FIELDS = ("status", *(f for f in EDITABLE_FIELDS if f != "spouse_co_borrows"))
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _field_error(name: str, code: str, message: str) -> BusinessError:
+    return BusinessError(code, message, fields={name: [{"code": code, "message": message}]})
+
+
+def _business_date(on: date | None) -> date:
+    """The business date of an action: today by default; never in the future."""
+    today = today_local()
+    if on is None:
+        return today
+    if on > today:
+        raise BusinessError("invalid_date", f"业务日期{on.isoformat()}不能晚于今天")
+    return on
+
+
+def _not_before(on: date, earlier: date | None, what: str) -> None:
+    if earlier is not None and on < earlier:
+        raise BusinessError("invalid_date", f"业务日期{on.isoformat()}不能早于{what}{earlier}")
+
+
+def _label(actor: Actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def has_role(actor: Actor, role: str) -> bool:
+    return bool(
+        actor is not None
+        and actor.is_authenticated
+        and actor.is_active
+        and actor.groups.filter(name=role).exists()  # type: ignore[attr-defined]
+    )
+
+
+def _require_role(actor: Actor, action: str) -> None:
+    role = ROLE_OF[action]
+    if not has_role(actor, role):
+        label = TRANSITIONS[action][2] if action in TRANSITIONS else "登记还款"
+        raise ActorNotAllowed("role_required", f"只有“{role}”岗位人员可以办理“{label}”")
+
+
+def _require_applicant(application: LoanApplication, actor: Actor) -> None:
+    applicant_user = application.applicant.user_id
+    if actor is None or applicant_user is None or actor.pk != applicant_user:
+        raise ActorNotAllowed("not_applicant", "只有借款申请人本人可以办理")
+
+
+def _lock(application: LoanApplication) -> LoanApplication:
+    return lock_in_pk_order(LoanApplication, [application.pk])[application.pk]
+
+
+def _check_transition(app: LoanApplication, action: str) -> str:
+    sources, target, label = TRANSITIONS[action]
+    if app.status not in sources:
+        raise TransitionError(
+            "invalid_transition",
+            f"申请状态为“{app.get_status_display()}”，不能{label}",
+        )
+    return target
+
+
+def _move(
+    app: LoanApplication,
+    *,
+    action: str,
+    actor: Actor,
+    on: date,
+    changed: Iterable[str] = (),
+    note: str = "",
+    old: dict[str, Any] | None = None,
+) -> LoanApplication:
+    """Set the new status, save, and write the history and audit rows."""
+    target = TRANSITIONS[action][1]
+    previous = app.status
+    app.status = target
+    app.save(update_fields=["status", "updated_at", *changed])
+    ApplicationStatusChange.objects.create(
+        application=app,
+        from_status=previous,
+        to_status=target,
+        on=on,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=_label(actor),
+        note=note[:500],
+    )
+    audit_record(
+        actor=actor,
+        action=f"loan_application_{action}",
+        obj=app,
+        old={"status": previous, **(old or {})},
+        new={"status": target, **{f: getattr(app, f) for f in changed}},
+        reason=note,
+    )
+    return app
+
+
+def _policy(on: date) -> PolicySnapshot:
+    return policy_in_force(on=on)
+
+
+# --- applicant: create, update, submit, withdraw -------------------------------------
+
+
+def _clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Check names, kinds and simple ranges of applicant input; money as exact Decimal."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise BusinessError("invalid_field", f"不能填写字段：{', '.join(sorted(unknown))}")
+    other = SZG_FIELDS if kind == ApplicationKind.PURCHASE else PURCHASE_FIELDS
+    for name in other:
+        if name in _SHARED:
+            continue
+        value = data.get(name)
+        if value not in (None, "", False):
+            kind_label = ApplicationKind(kind).label
+            raise _field_error(name, "not_applicable", f"{kind_label}不适用该项")
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in _MONEY_FIELDS and value is not None:
+            try:
+                value = to_decimal(value)
+            except (TypeError, ValueError) as exc:
+                raise _field_error(name, "invalid", "金额格式不正确") from exc
+            # Zero is left to the engine at submission (a draft may be incomplete).
+            if not value.is_finite() or value != round_fen(value) or value < 0:
+                raise _field_error(name, "invalid", "金额须为非负数且精确到分")
+        if name in ("term_months", "szg_remaining_term_months") and value is not None:
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 600:
+                raise _field_error(name, "invalid", "期限须为1至600个月")
+        if name in _TEXT_LIMITS:
+            value = (value or "").strip()
+            if len(value) > _TEXT_LIMITS[name]:
+                raise _field_error(name, "too_long", f"不能超过{_TEXT_LIMITS[name]}个字符")
+        if name == "property_type" and value not in PropertyKind.values:
+            raise _field_error(name, "invalid", "房屋性质只能为商品住房或保障性住房")
+        if name == "repayment_method" and value not in Method.values:
+            raise _field_error(name, "invalid", "还款方式只能为等额本息或等额本金")
+        if name == "szg_mode" and value not in ("", *SzgMode.values):
+            raise _field_error(name, "invalid", "商转公方式只能为先还后贷或顺位抵押")
+        if name == "szg_mode" and value is None:
+            value = ""
+        out[name] = value
+    return out
+
+
+def _apply_fields(app: LoanApplication, fields: dict[str, Any]) -> list[str]:
+    changed: list[str] = []
+    for name, value in fields.items():
+        if name == "spouse_co_borrows":
+            spouse = None
+            if value:
+                spouse = selectors.current_spouse(depositor=app.applicant)
+                if spouse is None:
+                    raise _field_error(name, "no_spouse", "未登记配偶，不能由配偶作为共同借款人")
+            app.co_borrower = spouse
+            changed.append("co_borrower")
+        else:
+            if name == "new_build":
+                value = bool(value)
+            setattr(app, name, value)
+            changed.append(name)
+    return changed
+
+
+def application_create(
+    *, applicant: Depositor, actor: Actor, kind: str, **fields: Any
+) -> LoanApplication:
+    """A draft for the applicant's household; at most one open application per household."""
+    if kind not in ApplicationKind.values:
+        raise _field_error("kind", "invalid", "贷款类型只能为购房贷款或商转公贷款")
+    if actor is None or applicant.user_id is None or actor.pk != applicant.user_id:
+        raise ActorNotAllowed("not_applicant", "只能以本人名义申请贷款")
+    data = _clean_fields(kind, fields)
+    with transaction.atomic():
+        ids = selectors.household_ids(depositor=applicant)
+        lock_in_pk_order(Depositor, ids)  # serialises the two spouses' creations
+        if LoanApplication.objects.filter(applicant_id__in=ids, status__in=OPEN_STATUSES).exists():
+            raise TransitionError(
+                "open_application_exists",
+                "本家庭已有未办结的贷款申请，办结或撤回后方可再次申请",
+            )
+        app = LoanApplication(applicant=applicant, kind=kind)
+        _apply_fields(app, data)
+        try:
+            with transaction.atomic():
+                app.save()
+        except IntegrityError as exc:  # the partial unique index: a concurrent twin
+            raise TransitionError("open_application_exists", "本家庭已有未办结的贷款申请") from exc
+        app.number = f"DK{today_local():%Y%m%d}{app.pk:06d}"
+        app.save(update_fields=["number"])
+        ApplicationStatusChange.objects.create(
+            application=app,
+            from_status="",
+            to_status=S.DRAFT,
+            on=today_local(),
+            actor=actor,
+            actor_label=_label(actor),
+            note="创建申请",
+        )
+        audit_record(
+            actor=actor,
+            action="loan_application_create",
+            obj=app,
+            new={"kind": kind, **{f: getattr(app, f) for f in _SNAPSHOT_FIELDS}},
+        )
+    return app
+
+
+def application_update(
+    *, application: LoanApplication, actor: Actor, **fields: Any
+) -> LoanApplication:
+    """Edit a draft (applicant only)."""
+    with transaction.atomic():
+        app = _lock(application)
+        _require_applicant(app, actor)
+        if app.status != S.DRAFT:
+            raise TransitionError(
+                "invalid_transition", f"申请状态为“{app.get_status_display()}”，不能修改"
+            )
+        data = _clean_fields(app.kind, fields)
+        old = {f: getattr(app, f) for f in _SNAPSHOT_FIELDS}
+        old["co_borrower"] = app.co_borrower_id
+        changed = _apply_fields(app, data)
+        app.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            action="loan_application_update",
+            obj=app,
+            old={k: v for k, v in old.items() if k in changed},
+            new={f: getattr(app, f) for f in changed},
+        )
+    return app
+
+
+def _missing_fields(app: LoanApplication) -> dict[str, list[dict[str, str]]]:
+    missing = {}
+    for name in _REQUIRED[app.kind]:
+        if getattr(app, name) in (None, ""):
+            missing[name] = [{"code": "required", "message": "提交前须填写该项"}]
+    return missing
+
+
+def _freeze(app: LoanApplication, decision: Decision) -> list[str]:
+    app.decision = decision.as_dict()
+    app.eligible = decision.eligible
+    app.home_tier = decision.home_tier
+    app.max_loan_amount = decision.max_loan_amount
+    app.loan_amount = round_fen(decision.loan_amount) if decision.loan_amount is not None else None
+    app.annual_rate_percent = decision.annual_rate_percent
+    app.monthly_payment = decision.monthly_payment
+    app.policy_version = decision.policy_version
+    return [
+        "decision",
+        "eligible",
+        "home_tier",
+        "max_loan_amount",
+        "loan_amount",
+        "annual_rate_percent",
+        "monthly_payment",
+        "policy_version",
+    ]
+
+
+def application_submit(
+    *, application: LoanApplication, actor: Actor, on: date | None = None
+) -> LoanApplication:
+    """Run the engine on the household's facts as held today and freeze the result."""
+    on = _business_date(on)
+    with transaction.atomic():
+        app = _lock(application)
+        _require_applicant(app, actor)
+        _check_transition(app, "submit")
+        missing = _missing_fields(app)
+        if missing:
+            raise BusinessError("incomplete_application", "申请信息不完整", fields=missing)
+        facts = selectors.household_loan_facts(depositor=app.applicant, application=app, on=on)
+        decision = decide(facts, _policy(on))
+        bad = [r for r in decision.refusals if r.code in INPUT_ERROR_CODES]
+        if bad:
+            fields: dict[str, list[dict[str, str]]] = {}
+            for r in bad:
+                name = _INPUT_FIELD.get(r.code, "non_field_errors")
+                fields.setdefault(name, []).append({"code": r.code, "message": r.message})
+            raise BusinessError(
+                "invalid_application", "；".join(r.message for r in bad), fields=fields
+            )
+        app.submitted_at = timezone.now()
+        app.submitted_on = on
+        changed = ["submitted_at", "submitted_on", *_freeze(app, decision)]
+        note = "测算结果：符合贷款条件" if decision.eligible else "测算结果：不符合贷款条件"
+        _move(app, action="submit", actor=actor, on=on, changed=changed, note=note)
+    return app
+
+
+def application_withdraw(
+    *, application: LoanApplication, actor: Actor, reason: str = "", on: date | None = None
+) -> LoanApplication:
+    """The applicant withdraws before a decision."""
+    on = _business_date(on)
+    with transaction.atomic():
+        app = _lock(application)
+        _require_applicant(app, actor)
+        _check_transition(app, "withdraw")
+        app.withdrawn_on = on
+        app.withdraw_reason = reason.strip()[:300]
+        _move(
+            app,
+            action="withdraw",
+            actor=actor,
+            on=on,
+            changed=["withdrawn_on", "withdraw_reason"],
+            note=reason or "申请人撤回",
+        )
+    return app
+
+
+# --- center: accept, review, approve, reject ------------------------------------------
+
+
+def application_accept(
+    *, application: LoanApplication, actor: Actor, on: date | None = None, note: str = ""
+) -> LoanApplication:
+    """受理: starts the statutory decision deadline (条例 art. 26)."""
+    on = _business_date(on)
+    _require_role(actor, "accept")
+    with transaction.atomic():
+        app = _lock(application)
+        _check_transition(app, "accept")
+        _not_before(on, app.submitted_on, "提交日期")
+        days = _policy(on).value(Key.LOAN_DECISION_DAYS)
+        if days is None:
+            raise BusinessError(
+                "policy_not_in_force", f"{on.isoformat()}无施行中的贷款审批时限规定"
+            )
+        app.accepted_on = on
+        app.accepted_by = actor  # type: ignore[assignment]
+        app.deadline_on = on + timedelta(days=int(days))
+        _move(
+            app,
+            action="accept",
+            actor=actor,
+            on=on,
+            changed=["accepted_on", "accepted_by", "deadline_on"],
+            note=note or f"受理，法定办结期限{app.deadline_on.isoformat()}",
+        )
+    return app
+
+
+def application_review(
+    *, application: LoanApplication, actor: Actor, opinion: str = "", on: date | None = None
+) -> LoanApplication:
+    """审核 by a reviewer."""
+    on = _business_date(on)
+    _require_role(actor, "review")
+    with transaction.atomic():
+        app = _lock(application)
+        _check_transition(app, "review")
+        _not_before(on, app.accepted_on, "受理日期")
+        app.reviewed_on = on
+        app.reviewed_by = actor  # type: ignore[assignment]
+        app.review_opinion = (opinion.strip() or "审核通过")[:500]
+        _move(
+            app,
+            action="review",
+            actor=actor,
+            on=on,
+            changed=["reviewed_on", "reviewed_by", "review_opinion"],
+            note=app.review_opinion,
+        )
+    return app
+
+
+def _four_eyes(app: LoanApplication, actor: Actor) -> None:
+    if actor is not None and app.reviewed_by_id == actor.pk:
+        raise ActorNotAllowed("four_eyes", "审批人不能与审核人为同一人（双人复核）")
+
+
+def _fmt(d: Decimal | None) -> str:
+    return "无" if d is None else f"{d:,.2f}元"
+
+
+def _rate(d: Decimal | None) -> str:
+    return "无" if d is None else f"{d.normalize():f}%"
+
+
+def worse_for_applicant(
+    *,
+    home_tier: int | None,
+    max_loan_amount: Decimal | None,
+    annual_rate_percent: Decimal | None,
+    new: Decision,
+) -> list[str]:
+    """What got worse between the frozen numbers and ``new`` (empty: nothing)."""
+    changes: list[str] = []
+    if not new.eligible:
+        changes.append("不再符合贷款条件：" + "；".join(r.message for r in new.refusals))
+    if home_tier is not None and (new.home_tier is None or new.home_tier > home_tier):
+        now = f"第{new.home_tier}套" if new.home_tier else "超过可贷套数"
+        changes.append(f"认定住房套数由第{home_tier}套变为{now}")
+    if max_loan_amount is not None and (
+        new.max_loan_amount is None or new.max_loan_amount < max_loan_amount
+    ):
+        changes.append(f"可贷最高额由{_fmt(max_loan_amount)}降为{_fmt(new.max_loan_amount)}")
+    if annual_rate_percent is not None and (
+        new.annual_rate_percent is not None and new.annual_rate_percent > annual_rate_percent
+    ):
+        changes.append(f"年利率由{_rate(annual_rate_percent)}升为{_rate(new.annual_rate_percent)}")
+    return changes
+
+
+def application_approve(
+    *, application: LoanApplication, actor: Actor, opinion: str = "", on: date | None = None
+) -> LoanApplication:
+    """审批同意: re-run the engine on today's facts; refuse if they turned against the applicant."""
+    on = _business_date(on)
+    _require_role(actor, "approve")
+    with transaction.atomic():
+        app = _lock(application)
+        _check_transition(app, "approve")
+        _four_eyes(app, actor)
+        _not_before(on, app.reviewed_on, "审核日期")
+        if not app.eligible:
+            raise BusinessError(
+                "ineligible", "提交时测算结果为不符合贷款条件，只能作出不予贷款的决定"
+            )
+        facts = selectors.household_loan_facts(
+            depositor=app.applicant, application=app, on=on, loan_amount=app.loan_amount
+        )
+        new = decide(facts, _policy(on))
+        changes = worse_for_applicant(
+            home_tier=app.home_tier,
+            max_loan_amount=app.max_loan_amount,
+            annual_rate_percent=app.annual_rate_percent,
+            new=new,
+        )
+        if changes:
+            raise BusinessError(
+                "facts_changed",
+                "家庭情况或政策较提交时发生不利变化，不能按原测算结果审批：" + "；".join(changes),
+            )
+        app.decided_on = on
+        app.decided_by = actor  # type: ignore[assignment]
+        app.decision_opinion = (opinion.strip() or "同意贷款")[:500]
+        app.approval_decision = new.as_dict()
+        app.approved_amount = app.loan_amount
+        app.approved_home_tier = new.home_tier
+        app.approved_rate_percent = new.annual_rate_percent
+        _move(
+            app,
+            action="approve",
+            actor=actor,
+            on=on,
+            changed=[
+                "decided_on",
+                "decided_by",
+                "decision_opinion",
+                "approval_decision",
+                "approved_amount",
+                "approved_home_tier",
+                "approved_rate_percent",
+            ],
+            note=app.decision_opinion,
+        )
+    return app
+
+
+def application_reject(
+    *, application: LoanApplication, actor: Actor, reason: str, on: date | None = None
+) -> LoanApplication:
+    """不予贷款, with the reason the applicant is told."""
+    on = _business_date(on)
+    _require_role(actor, "reject")
+    if not reason or not reason.strip():
+        raise _field_error("reason", "reason_required", "不予贷款必须填写理由")
+    with transaction.atomic():
+        app = _lock(application)
+        _check_transition(app, "reject")
+        _four_eyes(app, actor)
+        _not_before(on, app.reviewed_on, "审核日期")
+        app.decided_on = on
+        app.decided_by = actor  # type: ignore[assignment]
+        app.decision_opinion = reason.strip()[:500]
+        _move(
+            app,
+            action="reject",
+            actor=actor,
+            on=on,
+            changed=["decided_on", "decided_by", "decision_opinion"],
+            note=app.decision_opinion,
+        )
+    return app
+
+
+# --- center: sign and disburse ----------------------------------------------------------
+
+
+def application_sign(
+    *,
+    application: LoanApplication,
+    actor: Actor,
+    amount: Decimal,
+    term_months: int,
+    repayment_method: str,
+    guarantee_type: str,
+    repayment_day: int,
+    guarantee_note: str = "",
+    on: date | None = None,
+) -> LoanApplication:
+    """签约: the contract's terms, checked by the engine on the signing date."""
+    on = _business_date(on)
+    _require_role(actor, "sign")
+    try:
+        amount = to_decimal(amount)
+    except (TypeError, ValueError) as exc:
+        raise _field_error("amount", "invalid", "合同金额格式不正确") from exc
+    if amount <= 0 or amount != round_fen(amount):
+        raise _field_error("amount", "invalid", "合同金额须大于0且精确到分")
+    if not isinstance(term_months, int) or not 1 <= term_months <= 600:
+        raise _field_error("term_months", "invalid", "合同期限须为1至600个月")
+    if repayment_method not in Method.values:
+        raise _field_error("repayment_method", "invalid", "还款方式只能为等额本息或等额本金")
+    if guarantee_type not in GuaranteeType.values:
+        raise _field_error("guarantee_type", "invalid", "担保方式只能为抵押、质押或保证")
+    if not isinstance(repayment_day, int) or not 1 <= repayment_day <= 28:
+        raise _field_error("repayment_day", "invalid", "每月还款日须为1至28日")
+    with transaction.atomic():
+        app = _lock(application)
+        _check_transition(app, "sign")
+        _not_before(on, app.decided_on, "审批日期")
+        if app.approved_amount is not None and amount > app.approved_amount:
+            raise _field_error(
+                "amount",
+                "amount_exceeds_approved",
+                f"合同金额{_fmt(amount)}超过批准金额{_fmt(app.approved_amount)}",
+            )
+        facts = selectors.household_loan_facts(
+            depositor=app.applicant,
+            application=app,
+            on=on,
+            loan_amount=amount,
+            term_months=term_months,
+            repayment_method=repayment_method,
+        )
+        check = decide(facts, _policy(on))
+        problems = worse_for_applicant(
+            home_tier=app.approved_home_tier,
+            max_loan_amount=None,
+            annual_rate_percent=None,
+            new=check,
+        )
+        if problems:
+            raise BusinessError(
+                "contract_not_allowed", "合同条款不符合贷款条件：" + "；".join(problems)
+            )
+        app.contract_number = f"GJJDK{on:%Y}{app.pk:08d}"
+        app.signed_on = on
+        app.signed_by = actor  # type: ignore[assignment]
+        app.contract_amount = amount
+        app.contract_term_months = term_months
+        app.contract_method = repayment_method
+        app.contract_rate_percent = check.annual_rate_percent
+        app.guarantee_type = guarantee_type
+        app.guarantee_note = guarantee_note.strip()[:300]
+        app.repayment_day = repayment_day
+        _move(
+            app,
+            action="sign",
+            actor=actor,
+            on=on,
+            changed=[
+                "contract_number",
+                "signed_on",
+                "signed_by",
+                "contract_amount",
+                "contract_term_months",
+                "contract_method",
+                "contract_rate_percent",
+                "guarantee_type",
+                "guarantee_note",
+                "repayment_day",
+            ],
+            note=f"借款合同{app.contract_number}",
+        )
+    return app
+
+
+def _payee(app: LoanApplication) -> tuple[str, str, str]:
+    if app.kind == ApplicationKind.SZG:
+        return PayeeKind.COMMERCIAL_BANK, app.szg_bank_name, app.szg_loan_account
+    kind = PayeeKind.DEVELOPER if app.new_build else PayeeKind.SELLER
+    return kind, app.seller_name, app.seller_account
+
+
+def application_disburse(
+    *, application: LoanApplication, actor: Actor, on: date | None = None
+) -> Loan:
+    """放款: the loan at the rate in force today, schedule v1, and the loan-history record."""
+    on = _business_date(on)
+    _require_role(actor, "disburse")
+    with transaction.atomic():
+        app = _lock(application)
+        _check_transition(app, "disburse")
+        _not_before(on, app.signed_on, "签约日期")
+        policy = _policy(on)
+        tier = app.approved_home_tier
+        term = app.contract_term_months
+        amount = app.contract_amount
+        assert tier is not None and term is not None and amount is not None  # set by sign
+        rate = policy.rate(home_tier=tier, term_months=term)
+        if rate is None:
+            raise BusinessError(
+                "policy_not_in_force", f"{on.isoformat()}无施行中的第{tier}套住房贷款利率"
+            )
+        method = RepaymentMethod(app.contract_method)
+        repayment_day = app.repayment_day
+        assert repayment_day is not None
+        first_due = add_months(date(on.year, on.month, repayment_day), 1)
+        installment = first_payment(
+            principal=amount,
+            annual_rate_percent=rate.annual_rate_percent,
+            months=term,
+            method=method,
+        )
+        record = pf_loan_record_add(
+            borrower=app.applicant,
+            source="own",
+            lender=CENTER_NAME,
+            amount=amount,
+            issued_on=on,
+            contract_number=app.contract_number or "",
+            actor=actor,
+        )
+        payee_kind, payee_name, payee_account = _payee(app)
+        loan = Loan.objects.create(
+            contract_number=app.contract_number,
+            application=app,
+            borrower=app.applicant,
+            co_borrower=app.co_borrower,
+            pf_loan_record=record,
+            kind=app.kind,
+            principal=amount,
+            contract_term_months=term,
+            home_tier=tier,
+            term_band=policy.term_band(term).value,
+            repayment_method=method.value,
+            repayment_day=repayment_day,
+            guarantee_type=app.guarantee_type,
+            payee_kind=payee_kind,
+            payee_name=payee_name,
+            payee_account=payee_account,
+            disbursed_on=on,
+            first_due_date=first_due,
+            status=LoanStatus.ACTIVE,
+            annual_rate_percent=rate.annual_rate_percent,
+            installment_amount=installment,
+            outstanding_principal=amount,
+            next_installment_number=1,
+            next_due_date=first_due,
+            final_installment_number=term,
+            current_schedule_version=1,
+            priced_rate_row=rate.citation.row,
+            priced_on=on,
+        )
+        ScheduleVersion.objects.create(
+            loan=loan,
+            version=1,
+            starts_at_installment=1,
+            principal=amount,
+            annual_rate_percent=rate.annual_rate_percent,
+            months=term,
+            method=method.value,
+            first_due_date=first_due,
+            installment_amount=installment,
+            reason=ScheduleReason.DISBURSEMENT,
+            rate_row=rate.citation.row,
+        )
+        audit_record(
+            actor=actor,
+            action="loan_disburse",
+            obj=loan,
+            new={
+                "principal": amount,
+                "annual_rate_percent": rate.annual_rate_percent,
+                "rate_row": rate.citation.row,
+                "term_months": term,
+                "payee": f"{PayeeKind(payee_kind).label} {payee_name} {payee_account}",
+            },
+        )
+        app.disbursed_on = on
+        app.disbursed_by = actor  # type: ignore[assignment]
+        _move(
+            app,
+            action="disburse",
+            actor=actor,
+            on=on,
+            changed=["disbursed_on", "disbursed_by"],
+            note=(
+                f"放款{_fmt(amount)}，年利率{_rate(rate.annual_rate_percent)}，"
+                f"收款方{PayeeKind(payee_kind).label}{payee_name}"
+            ),
+        )
+    return loan
+
+
+# --- repayments ---------------------------------------------------------------------------
+
+
+def _lock_loan(loan: Loan) -> Loan:
+    return lock_in_pk_order(Loan, [loan.pk])[loan.pk]
+
+
+def _settle(loan: Loan, *, on: date, actor: Actor) -> Loan:
+    """Mark a locked, fully repaid loan settled and close its history record."""
+    loan.status = LoanStatus.SETTLED
+    loan.settled_on = on
+    loan.next_due_date = None
+    loan.save(update_fields=["status", "settled_on", "next_due_date", "updated_at"])
+    pf_loan_record_settle(record=loan.pf_loan_record, settled_on=on, actor=actor)
+    audit_record(
+        actor=actor,
+        action="loan_settle",
+        obj=loan,
+        old={"status": LoanStatus.ACTIVE},
+        new={"status": LoanStatus.SETTLED, "settled_on": on},
+    )
+    return loan
+
+
+def _post_repayment(
+    loan: Loan,
+    *,
+    installment_number: int,
+    amount: Decimal,
+    paid_on: date,
+    actor: Actor,
+    source: str,
+    bank_reference: str,
+    import_batch: RepaymentImport | None = None,
+) -> Repayment:
+    """Post one installment on a locked loan (shared by the counter and the bank file)."""
+    if loan.status != LoanStatus.ACTIVE:
+        raise TransitionError("loan_not_active", f"贷款{loan.contract_number}已结清")
+    if installment_number != loan.next_installment_number:
+        raise BusinessError(
+            "installment_out_of_order",
+            f"须按期次顺序还款：贷款{loan.contract_number}下一期为第{loan.next_installment_number}期",
+        )
+    if paid_on < loan.disbursed_on or paid_on > today_local():
+        raise BusinessError("invalid_date", "还款日期须在放款日之后且不晚于今天")
+    row = selectors.loan_installment(loan=loan, number=installment_number)
+    if row is None:
+        raise BusinessError("no_such_installment", f"第{installment_number}期不存在")
+    if amount != row.payment:
+        raise BusinessError(
+            "amount_mismatch",
+            f"第{installment_number}期应还{_fmt(row.payment)}，收到{_fmt(amount)}",
+        )
+    try:
+        with transaction.atomic():
+            repayment = Repayment.objects.create(
+                loan=loan,
+                installment_number=installment_number,
+                due_date=row.due_date,
+                amount=amount,
+                principal=row.principal,
+                interest=row.interest,
+                paid_on=paid_on,
+                source=source,
+                bank_reference=bank_reference,
+                import_batch=import_batch,
+                created_by=actor if actor is not None and actor.pk else None,
+            )
+    except IntegrityError as exc:
+        raise BusinessError("duplicate_reference", f"银行流水号{bank_reference}已入账") from exc
+    old = {
+        "outstanding_principal": loan.outstanding_principal,
+        "next_installment_number": loan.next_installment_number,
+    }
+    loan.outstanding_principal -= row.principal
+    loan.next_installment_number += 1
+    nxt = selectors.loan_installment(loan=loan, number=loan.next_installment_number)
+    loan.next_due_date = nxt.due_date if nxt is not None else None
+    loan.save(
+        update_fields=[
+            "outstanding_principal",
+            "next_installment_number",
+            "next_due_date",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="loan_repayment",
+        obj=loan,
+        old=old,
+        new={
+            "installment": installment_number,
+            "amount": amount,
+            "principal": row.principal,
+            "interest": row.interest,
+            "outstanding_principal": loan.outstanding_principal,
+            "next_installment_number": loan.next_installment_number,
+        },
+        reason=f"{RepaymentSource(source).label} {bank_reference}".strip(),
+    )
+    if loan.outstanding_principal == 0:
+        _settle(loan, on=paid_on, actor=actor)
+    return repayment
+
+
+def repayment_record(
+    *,
+    loan: Loan,
+    installment_number: int,
+    amount: Decimal,
+    paid_on: date,
+    actor: Actor,
+    bank_reference: str = "",
+) -> Repayment:
+    """A repayment taken at the counter: one installment, in full, in order."""
+    _require_role(actor, "repay")
+    amount = to_decimal(amount)
+    with transaction.atomic():
+        locked = _lock_loan(loan)
+        return _post_repayment(
+            locked,
+            installment_number=installment_number,
+            amount=amount,
+            paid_on=paid_on,
+            actor=actor,
+            source=RepaymentSource.COUNTER,
+            bank_reference=bank_reference.strip()[:64],
+        )
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    code: str
+    message: str
+
+
+class ImportRejected(BusinessError):
+    """A bank file with at least one bad row: nothing was posted."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(
+            "import_rejected",
+            f"还款文件有{len(errors)}行错误，整批未入账",
+            fields={f"line {e.line}": [{"code": e.code, "message": e.message}] for e in errors},
+        )
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    batch: RepaymentImport | None
+    posted: list[Repayment] = field(default_factory=list)
+    skipped_lines: list[int] = field(default_factory=list)
+
+
+# Bank files may use English or Chinese headers.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contract_number": ("contract_number", "合同编号", "借款合同编号"),
+    "installment_number": ("installment_number", "期次"),
+    "amount": ("amount", "金额", "还款金额"),
+    "paid_on": ("paid_on", "还款日期"),
+    "bank_reference": ("bank_reference", "银行流水号", "流水号"),
+}
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    contract_number: str
+    installment_number: int
+    amount: Decimal
+    paid_on: date
+    bank_reference: str
+
+
+def _parse_rows(text: str) -> tuple[list[_Row], list[RowError]]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise BusinessError("empty_import", "还款文件为空") from None
+    index: dict[str, int] = {}
+    for name, aliases in _COLUMNS.items():
+        found = [i for i, h in enumerate(header) if h in aliases]
+        if not found:
+            raise BusinessError("invalid_header", f"还款文件缺少列：{aliases[0]}（{aliases[1]}）")
+        index[name] = found[0]
+    rows: list[_Row] = []
+    errors: list[RowError] = []
+    for line, raw in enumerate(reader, start=2):
+        if not any(c.strip() for c in raw):
+            continue
+        if len(raw) < len(header):
+            errors.append(RowError(line, "invalid_row", "列数不足"))
+            continue
+        cell = {k: raw[i].strip() for k, i in index.items()}
+        try:
+            number = int(cell["installment_number"])
+        except ValueError:
+            errors.append(RowError(line, "invalid_installment", "期次须为整数"))
+            continue
+        try:
+            amount = Decimal(cell["amount"])
+        except InvalidOperation:
+            errors.append(RowError(line, "invalid_amount", "金额格式不正确"))
+            continue
+        if not amount.is_finite() or amount <= 0 or amount != round_fen(amount):
+            errors.append(RowError(line, "invalid_amount", "金额须大于0且精确到分"))
+            continue
+        try:
+            paid_on = date.fromisoformat(cell["paid_on"])
+        except ValueError:
+            errors.append(RowError(line, "invalid_date", "还款日期须为YYYY-MM-DD"))
+            continue
+        if not cell["bank_reference"] or len(cell["bank_reference"]) > 64:
+            errors.append(RowError(line, "invalid_reference", "银行流水号须填写且不超过64个字符"))
+            continue
+        rows.append(
+            _Row(line, cell["contract_number"], number, amount, paid_on, cell["bank_reference"])
+        )
+    return rows, errors
+
+
+def repayments_import(*, csv_text: str, actor: Actor, file_name: str = "bank.csv") -> ImportResult:
+    """Post a bank's repayment file: all rows or none (see the module docstring)."""
+    _require_role(actor, "repay")
+    rows, errors = _parse_rows(csv_text)
+    if not rows and not errors:
+        raise BusinessError("empty_import", "还款文件没有数据行")
+    seen: dict[str, int] = {}
+    for r in rows:
+        if r.bank_reference in seen:
+            errors.append(
+                RowError(r.line, "duplicate_reference", f"与第{seen[r.bank_reference]}行流水号重复")
+            )
+        seen.setdefault(r.bank_reference, r.line)
+    loans = {
+        loan.contract_number: loan
+        for loan in Loan.objects.filter(contract_number__in={r.contract_number for r in rows})
+    }
+    for r in rows:
+        if r.contract_number not in loans:
+            msg = f"借款合同{r.contract_number}不存在"
+            errors.append(RowError(r.line, "unknown_contract", msg))
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: e.line))
+
+    result = ImportResult(batch=None)
+    with transaction.atomic():
+        locked = lock_in_pk_order(Loan, [loan.pk for loan in loans.values()])
+        by_number = {loan.contract_number: loan for loan in locked.values()}
+        existing = {
+            rep.bank_reference: rep
+            for rep in Repayment.objects.filter(
+                source=RepaymentSource.BANK_IMPORT, bank_reference__in=list(seen)
+            ).select_related("loan")
+        }
+        batch = RepaymentImport.objects.create(
+            file_name=file_name[:200],
+            sha256=hashlib.sha256(csv_text.encode()).hexdigest(),
+            rows=len(rows),
+            posted=0,
+            skipped=0,
+            created_by=actor if actor is not None and actor.pk else None,
+        )
+        result.batch = batch
+        for r in rows:
+            prior = existing.get(r.bank_reference)
+            if prior is not None:
+                same = (
+                    prior.loan.contract_number == r.contract_number
+                    and prior.installment_number == r.installment_number
+                    and prior.amount == r.amount
+                    and prior.paid_on == r.paid_on
+                )
+                if same:
+                    result.skipped_lines.append(r.line)
+                else:
+                    errors.append(
+                        RowError(
+                            r.line,
+                            "duplicate_reference",
+                            f"银行流水号{r.bank_reference}已用于另一笔还款",
+                        )
+                    )
+                continue
+            try:
+                with transaction.atomic():
+                    result.posted.append(
+                        _post_repayment(
+                            by_number[r.contract_number],
+                            installment_number=r.installment_number,
+                            amount=r.amount,
+                            paid_on=r.paid_on,
+                            actor=actor,
+                            source=RepaymentSource.BANK_IMPORT,
+                            bank_reference=r.bank_reference,
+                            import_batch=batch,
+                        )
+                    )
+            except BusinessError as exc:
+                errors.append(RowError(r.line, exc.code, exc.message))
+                # The failed row's savepoint is gone; refresh the loan's state.
+                by_number[r.contract_number].refresh_from_db()
+        if errors:
+            raise ImportRejected(sorted(errors, key=lambda e: e.line))
+        batch.posted = len(result.posted)
+        batch.skipped = len(result.skipped_lines)
+        batch.save(update_fields=["posted", "skipped"])
+        audit_record(
+            actor=actor,
+            action="loan_repayments_import",
+            obj=batch,
+            new={"rows": len(rows), "posted": batch.posted, "skipped": batch.skipped},
+            reason=file_name,
+        )
+    return result
+
+
+# --- prepayment and settlement --------------------------------------------------------
+
+
+def _shorten_months(
+    *, principal: Decimal, rate: Decimal, method: RepaymentMethod, remaining: int, keep: Decimal
+) -> int:
+    """Fewest months (≤ remaining) keeping the installment at or below ``keep``."""
+    if method is RepaymentMethod.EQUAL_PRINCIPAL:
+        # ``keep`` is the monthly principal part P/n (rounded) here.
+        months = max(1, int((principal / keep).to_integral_value(rounding=ROUND_CEILING)))
+        while months > 1 and round_fen(principal / (months - 1)) <= keep:
+            months -= 1
+        return min(months, remaining)
+    lo, hi = 1, remaining
+    while lo < hi:  # level payment falls as months grow
+        mid = (lo + hi) // 2
+        if level_payment(principal=principal, annual_rate_percent=rate, months=mid) <= keep:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def loan_prepay(
+    *,
+    loan: Loan,
+    amount: Decimal,
+    mode: str,
+    paid_on: date,
+    actor: Actor,
+) -> Prepayment:
+    """Principal prepayment; partial → a new schedule version, whole → settlement."""
+    _require_role(actor, "repay")
+    amount = to_decimal(amount)
+    if amount <= 0 or amount != round_fen(amount):
+        raise _field_error("amount", "invalid", "提前还款金额须大于0且精确到分")
+    if mode not in (PrepaymentMode.SHORTEN_TERM, PrepaymentMode.LOWER_INSTALLMENT):
+        raise _field_error("mode", "invalid", "提前还款方式只能为缩短期限或减少月还款额")
+    with transaction.atomic():
+        locked = _lock_loan(loan)
+        if locked.status != LoanStatus.ACTIVE:
+            raise TransitionError("loan_not_active", "贷款已结清")
+        if amount > locked.outstanding_principal:
+            raise _field_error(
+                "amount",
+                "amount_exceeds_outstanding",
+                f"提前还款金额超过剩余本金{_fmt(locked.outstanding_principal)}",
+            )
+        nxt = locked.next_installment_number
+        previous = selectors.loan_installment(loan=locked, number=nxt - 1) if nxt > 1 else None
+        accrual_from = previous.due_date if previous is not None else locked.disbursed_on
+        if paid_on < accrual_from or paid_on > today_local():
+            raise BusinessError(
+                "invalid_date", f"提前还款日期须在{accrual_from.isoformat()}之后且不晚于今天"
+            )
+        if locked.next_due_date is not None and paid_on > locked.next_due_date:
+            raise BusinessError("installment_overdue", f"第{nxt}期已到期未还，请先归还到期款项")
+        rate = locked.annual_rate_percent
+        interest = round_fen(amount * daily_rate(rate) * (paid_on - accrual_from).days)
+        full = amount == locked.outstanding_principal
+        old = {
+            "outstanding_principal": locked.outstanding_principal,
+            "installment_amount": locked.installment_amount,
+            "final_installment_number": locked.final_installment_number,
+            "current_schedule_version": locked.current_schedule_version,
+        }
+        prepayment = Prepayment(
+            loan=locked,
+            paid_on=paid_on,
+            principal=amount,
+            interest=interest,
+            mode=PrepaymentMode.FULL if full else mode,
+            before_installment=nxt,
+            created_by=actor if actor is not None and actor.pk else None,
+        )
+        locked.outstanding_principal -= amount
+        if full:
+            prepayment.save()
+            locked.save(update_fields=["outstanding_principal", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="loan_prepay",
+                obj=locked,
+                old=old,
+                new={"prepaid": amount, "interest": interest, "mode": PrepaymentMode.FULL},
+            )
+            _settle(locked, on=paid_on, actor=actor)
+            return prepayment
+
+        method = RepaymentMethod(locked.repayment_method)
+        remaining = locked.final_installment_number - nxt + 1
+        current = ScheduleVersion.objects.get(loan=locked, version=locked.current_schedule_version)
+        new_principal = locked.outstanding_principal
+        if mode == PrepaymentMode.LOWER_INSTALLMENT:
+            months = remaining
+        else:
+            keep = (
+                round_fen(current.principal / current.months)
+                if method is RepaymentMethod.EQUAL_PRINCIPAL
+                else locked.installment_amount
+            )
+            months = _shorten_months(
+                principal=new_principal, rate=rate, method=method, remaining=remaining, keep=keep
+            )
+        first_due = locked.next_due_date
+        assert first_due is not None  # active loans always have one
+        installment = first_payment(
+            principal=new_principal, annual_rate_percent=rate, months=months, method=method
+        )
+        version = locked.current_schedule_version + 1
+        ScheduleVersion.objects.create(
+            loan=locked,
+            version=version,
+            starts_at_installment=nxt,
+            principal=new_principal,
+            annual_rate_percent=rate,
+            months=months,
+            method=method.value,
+            first_due_date=first_due,
+            installment_amount=installment,
+            reason=ScheduleReason.PREPAYMENT,
+            rate_row=locked.priced_rate_row,
+        )
+        prepayment.schedule_version = version
+        prepayment.save()
+        locked.installment_amount = installment
+        locked.final_installment_number = nxt + months - 1
+        locked.current_schedule_version = version
+        locked.save(
+            update_fields=[
+                "outstanding_principal",
+                "installment_amount",
+                "final_installment_number",
+                "current_schedule_version",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="loan_prepay",
+            obj=locked,
+            old=old,
+            new={
+                "prepaid": amount,
+                "interest": interest,
+                "mode": mode,
+                "outstanding_principal": locked.outstanding_principal,
+                "installment_amount": installment,
+                "final_installment_number": locked.final_installment_number,
+                "current_schedule_version": version,
+            },
+        )
+    return prepayment
+
+
+def loan_settle(*, loan: Loan, actor: Actor, on: date | None = None) -> Loan:
+    """Settle a loan whose principal is fully repaid (repayments settle automatically)."""
+    on = _business_date(on)
+    _require_role(actor, "repay")
+    with transaction.atomic():
+        locked = _lock_loan(loan)
+        if locked.status != LoanStatus.ACTIVE:
+            raise TransitionError("loan_not_active", "贷款已结清")
+        if locked.outstanding_principal != 0:
+            raise BusinessError(
+                "outstanding_principal",
+                f"尚有剩余本金{_fmt(locked.outstanding_principal)}，不能结清",
+            )
+        return _settle(locked, on=on, actor=actor)
+
+
+# The center's transitions by action name (the admin and the API dispatch through it).
+ACTION_SERVICES: dict[str, Callable[..., Any]] = {
+    "accept": application_accept,
+    "review": application_review,
+    "approve": application_approve,
+    "reject": application_reject,
+    "sign": application_sign,
+    "disburse": application_disburse,
+}
