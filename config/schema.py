@@ -17,8 +17,10 @@ class GjjAutoSchema(AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(field, MoneyField):
             string = {"type": "string", "pattern": field.pattern, "example": "1000000.00"}
+            nullable = {"nullable": True} if field.allow_null else {}
             if direction == "request":
                 return {
+                    **nullable,
                     "oneOf": [
                         string,
                         {
@@ -29,7 +31,7 @@ class GjjAutoSchema(AutoSchema):
                     ],
                     "description": schema.get("description", "金额（元）"),
                 }
-            return {**string, "description": schema.get("description", "金额（元）")}
+            return {**string, **nullable, "description": schema.get("description", "金额（元）")}
         if (
             direction == "request"
             and isinstance(field, serializers.CharField)

@@ -179,6 +179,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "nightly-repricing": {
+        "task": "loans.tasks.reprice_nightly",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "nightly-policy-check": {
         "task": "gjj.tasks.policy_nightly_check",
         "schedule": crontab(hour=1, minute=0),

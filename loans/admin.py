@@ -37,6 +37,10 @@ from loans import selectors, services
 from loans.models import (
     ApplicationStatus,
     ApplicationStatusChange,
+    BatchChunk,
+    BatchError,
+    BatchRun,
+    BatchStatus,
     GuaranteeType,
     Loan,
     LoanApplication,
@@ -979,3 +983,79 @@ class RepaymentImportAdmin(ServiceAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # files are imported from the loan list's import page
+
+
+# --- nightly repricing runs -------------------------------------------------------
+
+
+class BatchErrorInline(admin.TabularInline):
+    model = BatchError
+    extra = 0
+    can_delete = False
+    fields = ("loan_id", "chunk", "message", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class BatchChunkInline(admin.TabularInline):
+    model = BatchChunk
+    extra = 0
+    can_delete = False
+    fields = (
+        "id_from",
+        "id_to",
+        "status",
+        "attempts",
+        "repriced",
+        "failed",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(BatchRun)
+class BatchRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "business_date",
+        "job",
+        "status",
+        "progress",
+        "loans_total",
+        "loans_repriced",
+        "loans_failed",
+        "applications_requoted",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("status", "job")
+    date_hierarchy = "business_date"
+    inlines = (BatchChunkInline, BatchErrorInline)
+    actions = ("retry",)
+    readonly_fields = [f.name for f in BatchRun._meta.fields]
+
+    @admin.display(description="进度")
+    def progress(self, obj: BatchRun) -> str:
+        done = obj.chunks.filter(status=BatchStatus.DONE).count()
+        return f"{done}/{obj.chunks_total} 块"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.action(description="重试所选运行中失败或未完成的分块")
+    def retry(self, request: HttpRequest, queryset: QuerySet[BatchRun]) -> None:
+        from loans.repricing import reprice_retry
+        from loans.tasks import _dispatch_chunk
+
+        total = 0
+        for run in queryset.order_by("pk"):
+            total += reprice_retry(run=run, actor=request.user, dispatch=_dispatch_chunk)
+        self.message_user(request, f"已重新排队 {total} 个分块")

@@ -590,3 +590,15 @@ class Prepayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} 提前还款 {self.principal} @{self.paid_on}"
+
+
+# The repricing batch's tables live beside the loans they move.
+from loans.batch_models import (  # noqa: E402
+    BatchChunk,
+    BatchError,
+    BatchRun,
+    BatchStatus,
+    RepricingFactor,
+)
+
+__all__ = ["BatchChunk", "BatchError", "BatchRun", "BatchStatus", "RepricingFactor"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +21,10 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page(chromium_path: str) -> Iterator[object]:
+def page(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the
     # test makes between page actions are still plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,0 +1,77 @@
+"""The nightly job through the broker: a real Celery worker shares out the chunks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from loans import repricing
+from loans.models import BatchRun, BatchStatus, Loan, RateChange
+from loans.tasks import _dispatch_chunk
+from tests.gjj.test_worker import _test_database_url
+from tests.loans import test_loans_support as support
+from tests.loans.test_repricing import _backdate, _loan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_reprices_every_chunk_exactly_once(monkeypatch):
+    # Given six long loans disbursed in 2023 at 3.10%, one chunk per two ids
+    staff = support.make_staff("rw")
+    loans = [
+        _backdate(
+            _loan(staff, name=f"借款人{i}", term=240), disbursed_on=date(2023, 3, 1), rate="3.100"
+        )
+        for i in range(6)
+    ]
+    monkeypatch.setattr(repricing, "CHUNK_SIZE", 2)
+    env = dict(os.environ, DATABASE_URL=_test_database_url())
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # When the run for 2025-01-01 opens and its chunks go through the broker
+        repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=_dispatch_chunk)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            run = BatchRun.objects.get(business_date=date(2025, 1, 1))
+            if run.status == BatchStatus.DONE:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        out, _ = worker.communicate(timeout=60)
+        sys.stdout.write(out[-3000:])
+    # Then the run is closed, every loan moved once, by chunk tasks of the worker
+    assert (run.status, run.chunks_total, run.loans_repriced) == (BatchStatus.DONE, 3, 6)
+    assert {Loan.objects.get(pk=x.pk).annual_rate_percent for x in loans} == {Decimal("2.850")}
+    assert RateChange.objects.count() == 6
+    assert "loans.tasks.reprice_chunk" in out
