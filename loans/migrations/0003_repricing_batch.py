@@ -5,96 +5,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0002_role_permissions'),
+        ("loans", "0002_role_permissions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BatchChunk',
+            name="BatchChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('id_from', models.BigIntegerField(verbose_name='起始贷款编号')),
-                ('id_to', models.BigIntegerField(verbose_name='截止贷款编号')),
-                ('status', models.CharField(choices=[('pending', '待处理'), ('running', '进行中'), ('done', '已完成'), ('done_errors', '已完成（有失败）')], default='pending', max_length=12, verbose_name='状态')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='执行次数')),
-                ('repriced', models.PositiveIntegerField(default=0, verbose_name='已调整')),
-                ('failed', models.PositiveIntegerField(default=0, verbose_name='失败')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("id_from", models.BigIntegerField(verbose_name="起始贷款编号")),
+                ("id_to", models.BigIntegerField(verbose_name="截止贷款编号")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待处理"),
+                            ("running", "进行中"),
+                            ("done", "已完成"),
+                            ("done_errors", "已完成（有失败）"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="执行次数")),
+                ("repriced", models.PositiveIntegerField(default=0, verbose_name="已调整")),
+                ("failed", models.PositiveIntegerField(default=0, verbose_name="失败")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="开始时间"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="结束时间"),
+                ),
             ],
             options={
-                'verbose_name': '批处理分块',
-                'verbose_name_plural': '批处理分块',
-                'ordering': ['id'],
+                "verbose_name": "批处理分块",
+                "verbose_name_plural": "批处理分块",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='BatchRun',
+            name="BatchRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job', models.CharField(max_length=30, verbose_name='作业')),
-                ('business_date', models.DateField(verbose_name='业务日期')),
-                ('reference_date', models.DateField(verbose_name='利率参照日期')),
-                ('status', models.CharField(choices=[('pending', '待处理'), ('running', '进行中'), ('done', '已完成'), ('done_errors', '已完成（有失败）')], default='pending', max_length=12, verbose_name='状态')),
-                ('loans_total', models.PositiveIntegerField(default=0, verbose_name='待调整贷款')),
-                ('loans_repriced', models.PositiveIntegerField(default=0, verbose_name='已调整')),
-                ('loans_failed', models.PositiveIntegerField(default=0, verbose_name='失败')),
-                ('applications_requoted', models.PositiveIntegerField(default=0, verbose_name='重新报价的申请')),
-                ('chunks_total', models.PositiveIntegerField(default=0, verbose_name='分块数')),
-                ('chunks_done', models.PositiveIntegerField(default=0, verbose_name='已完成分块')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("job", models.CharField(max_length=30, verbose_name="作业")),
+                ("business_date", models.DateField(verbose_name="业务日期")),
+                ("reference_date", models.DateField(verbose_name="利率参照日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待处理"),
+                            ("running", "进行中"),
+                            ("done", "已完成"),
+                            ("done_errors", "已完成（有失败）"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("loans_total", models.PositiveIntegerField(default=0, verbose_name="待调整贷款")),
+                ("loans_repriced", models.PositiveIntegerField(default=0, verbose_name="已调整")),
+                ("loans_failed", models.PositiveIntegerField(default=0, verbose_name="失败")),
+                (
+                    "applications_requoted",
+                    models.PositiveIntegerField(default=0, verbose_name="重新报价的申请"),
+                ),
+                ("chunks_total", models.PositiveIntegerField(default=0, verbose_name="分块数")),
+                ("chunks_done", models.PositiveIntegerField(default=0, verbose_name="已完成分块")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="开始时间"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="结束时间"),
+                ),
             ],
             options={
-                'verbose_name': '批处理运行',
-                'verbose_name_plural': '批处理运行',
-                'ordering': ['-business_date', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'business_date'), name='batch_run_unique_day')],
+                "verbose_name": "批处理运行",
+                "verbose_name_plural": "批处理运行",
+                "ordering": ["-business_date", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("job", "business_date"), name="batch_run_unique_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BatchError',
+            name="BatchError",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('loan_id', models.BigIntegerField(verbose_name='贷款编号')),
-                ('message', models.TextField(verbose_name='错误')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('chunk', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='errors', to='loans.batchchunk', verbose_name='分块')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='errors', to='loans.batchrun', verbose_name='运行')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("loan_id", models.BigIntegerField(verbose_name="贷款编号")),
+                ("message", models.TextField(verbose_name="错误")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "chunk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="errors",
+                        to="loans.batchchunk",
+                        verbose_name="分块",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="errors",
+                        to="loans.batchrun",
+                        verbose_name="运行",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '批处理错误',
-                'verbose_name_plural': '批处理错误',
-                'ordering': ['id'],
+                "verbose_name": "批处理错误",
+                "verbose_name_plural": "批处理错误",
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='batchchunk',
-            name='run',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chunks', to='loans.batchrun', verbose_name='运行'),
+            model_name="batchchunk",
+            name="run",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="chunks",
+                to="loans.batchrun",
+                verbose_name="运行",
+            ),
         ),
         migrations.CreateModel(
-            name='RepricingFactor',
+            name="RepricingFactor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annual_rate_percent', models.DecimalField(decimal_places=3, max_digits=6, verbose_name='年利率（%）')),
-                ('months', models.PositiveIntegerField(verbose_name='期数')),
-                ('factor', models.DecimalField(decimal_places=30, max_digits=34, verbose_name='年金系数')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='factors', to='loans.batchrun', verbose_name='运行')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "annual_rate_percent",
+                    models.DecimalField(decimal_places=3, max_digits=6, verbose_name="年利率（%）"),
+                ),
+                ("months", models.PositiveIntegerField(verbose_name="期数")),
+                (
+                    "factor",
+                    models.DecimalField(decimal_places=30, max_digits=34, verbose_name="年金系数"),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="factors",
+                        to="loans.batchrun",
+                        verbose_name="运行",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '年金系数',
-                'verbose_name_plural': '年金系数',
+                "verbose_name": "年金系数",
+                "verbose_name_plural": "年金系数",
             },
         ),
         migrations.AddConstraint(
-            model_name='batchchunk',
-            constraint=models.UniqueConstraint(fields=('run', 'id_from'), name='batch_chunk_unique_start'),
+            model_name="batchchunk",
+            constraint=models.UniqueConstraint(
+                fields=("run", "id_from"), name="batch_chunk_unique_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repricingfactor',
-            constraint=models.UniqueConstraint(fields=('run', 'annual_rate_percent', 'months'), name='repricing_factor_unique'),
+            model_name="repricingfactor",
+            constraint=models.UniqueConstraint(
+                fields=("run", "annual_rate_percent", "months"), name="repricing_factor_unique"
+            ),
         ),
     ]
