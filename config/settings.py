@@ -191,7 +191,9 @@ CELERY_BEAT_SCHEDULE = {
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A chunk not acknowledged within this time is delivered again (acks_late).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": int(timedelta(hours=2).total_seconds())
+        "visibility_timeout": int(
+            os.environ.get("CELERY_VISIBILITY_TIMEOUT", timedelta(hours=2).total_seconds())
+        )
     }
 
 LOGGING = {

@@ -75,3 +75,83 @@ def test_worker_reprices_every_chunk_exactly_once(monkeypatch):
     assert {Loan.objects.get(pk=x.pk).annual_rate_percent for x in loans} == {Decimal("2.850")}
     assert RateChange.objects.count() == 6
     assert "loans.tasks.reprice_chunk" in out
+
+
+def _start_worker(name: str, visibility_timeout: int = 3) -> subprocess.Popen[str]:
+    env = dict(
+        os.environ,
+        DATABASE_URL=_test_database_url(),
+        CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout),
+    )
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "-n",
+            f"{name}@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_mid_run_loses_nothing(monkeypatch):
+    # Given eight loans due for repricing, one chunk each
+    staff = support.make_staff("rk")
+    loans = [
+        _backdate(
+            _loan(staff, name=f"借款人{i}", term=240), disbursed_on=date(2023, 3, 1), rate="3.100"
+        )
+        for i in range(8)
+    ]
+    monkeypatch.setattr(repricing, "CHUNK_SIZE", 1)
+    first = _start_worker("first")
+    second = None
+    try:
+        run = repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=_dispatch_chunk)
+        # When the worker is killed outright once it has finished some of the chunks
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if run.chunks.filter(status=BatchStatus.DONE).exists():
+                break
+            time.sleep(0.05)
+        first.kill()
+        first.communicate(timeout=30)
+        done_at_kill = run.chunks.filter(status=BatchStatus.DONE).count()
+        assert 0 < done_at_kill < 8
+        # And another worker starts: unacknowledged chunks come back after the timeout
+        second = _start_worker("second")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.status == BatchStatus.DONE:
+                break
+            time.sleep(0.5)
+    finally:
+        for w in (first, second):
+            if w is not None and w.poll() is None:
+                w.terminate()
+                w.communicate(timeout=60)
+    # Then every loan was repriced exactly once
+    assert (run.status, run.loans_repriced) == (BatchStatus.DONE, 8)
+    for loan in loans:
+        loan.refresh_from_db()
+        assert loan.annual_rate_percent == Decimal("2.850")
+        assert loan.rate_changes.count() == 1
+        assert loan.schedule_versions.filter(reason="repricing").count() == 1
