@@ -36,6 +36,7 @@ from gjj.errors import BusinessError
 from gjj.policy import Key, PolicySnapshot
 from gjj.selectors import policy_in_force
 from gjj.services import audit_record
+from loans import services
 from loans.models import (
     BatchChunk,
     BatchError,
@@ -417,12 +418,9 @@ def _reprice_range_python(run: BatchRun, plan: Plan, id_from: int, id_to: int) -
 
 def _requote_applications(*, run: BatchRun, plan: Plan) -> None:
     """Approved or signed but undisbursed applications take the rate in force now."""
-    from loans import services
-
-    requote = getattr(services, "application_requote", None)
-    if requote is None:
-        return
-    run.applications_requoted = requote(on=plan.business_date, batch_run_id=run.pk)
+    run.applications_requoted = services.application_requote(
+        on=plan.business_date, batch_run_id=run.pk
+    )
     run.save(update_fields=["applications_requoted"])
 
 

@@ -1421,3 +1421,48 @@ ACTION_SERVICES: dict[str, Callable[..., Any]] = {
     "sign": application_sign,
     "disburse": application_disburse,
 }
+
+
+# --- nightly re-quote -------------------------------------------------------------
+
+
+def application_requote(*, on: date, batch_run_id: int | None = None) -> int:
+    """Approved or signed, not yet disbursed: show the rate in force on ``on``.
+
+    Disbursement always takes that day's rate (a loan applied for before a
+    change and disbursed after it gets the new rate); this keeps what the
+    applicant and the clerk see in step with it. Returns how many moved.
+    """
+    policy = policy_in_force(on=on)
+    moved = 0
+    with transaction.atomic():
+        ids = LoanApplication.objects.filter(status__in=[S.APPROVED, S.SIGNED]).values_list(
+            "pk", flat=True
+        )
+        for app in lock_in_pk_order(LoanApplication, ids).values():
+            signed = app.status == S.SIGNED
+            term = app.contract_term_months if signed else app.term_months
+            field_name = "contract_rate_percent" if signed else "approved_rate_percent"
+            if app.approved_home_tier is None or term is None:
+                continue
+            rate = policy.rate(home_tier=app.approved_home_tier, term_months=term)
+            old = getattr(app, field_name)
+            if rate is None or old == rate.annual_rate_percent:
+                continue
+            setattr(app, field_name, rate.annual_rate_percent)
+            app.save(update_fields=[field_name])
+            audit_record(
+                actor=None,
+                actor_label="batch:reprice",
+                action="application_requote",
+                obj=app,
+                old={field_name: old},
+                new={
+                    field_name: rate.annual_rate_percent,
+                    "rate_row": rate.citation.row,
+                    "batch_run": batch_run_id,
+                },
+                reason=f"{on.isoformat()}起执行的利率",
+            )
+            moved += 1
+    return moved

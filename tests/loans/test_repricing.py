@@ -235,3 +235,26 @@ def test_admin_shows_runs_with_progress_and_errors(book, client, django_user_mod
     assert "批处理运行" in html and "1/1 块" in html
     run = BatchRun.objects.get()
     assert client.get(f"/admin/loans/batchrun/{run.pk}/change/").status_code == 200
+
+
+def test_approved_undisbursed_applications_are_requoted_on_the_change():
+    # Given an application approved on 2025-05-06 at 2.85% (240 months, first home)
+    staff = support.make_staff("rq")
+    dep = support.applicant(staff.clerk, name="待放款")
+    app = support.draft(dep, term_months=240, purchase_contract_date=date(2025, 3, 1))
+    dates = {
+        "submit": date(2025, 4, 28),
+        "accept": date(2025, 4, 29),
+        "review": date(2025, 4, 30),
+        "approve": date(2025, 5, 6),
+    }
+    support.advance(app, staff, to="approve", dates=dates)
+    app.refresh_from_db()
+    assert app.approved_rate_percent == D("2.850")
+    # When the nightly job runs on 2025-05-08, the day the new rate takes effect
+    run = run_day(date(2025, 5, 8))
+    # Then the application shows the new rate, and nothing else moved
+    app.refresh_from_db()
+    assert (run.applications_requoted, app.approved_rate_percent) == (1, D("2.600"))
+    assert run.loans_repriced == 0
+    assert run_day(date(2025, 5, 9)).applications_requoted == 0
