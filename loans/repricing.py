@@ -49,7 +49,7 @@ from loans.models import (
     ScheduleReason,
     ScheduleVersion,
 )
-from loans.schedules import RepaymentMethod, first_payment
+from loans.schedules import RepaymentMethod, annuity_factor, first_payment
 
 JOB = "reprice"
 CHUNK_SIZE = 20_000
@@ -126,17 +126,6 @@ def _candidates_q(plan: Plan) -> Q:
     )
 
 
-def annuity_factor(*, annual_rate_percent: Decimal, months: int) -> Decimal:
-    """i(1+i)^n/((1+i)^n−1) to 30 places (the same formula as the schedules)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        if annual_rate_percent == 0:
-            return (Decimal(1) / months).quantize(FACTOR_PLACES)
-        i = annual_rate_percent / Decimal(1200)
-        growth = (1 + i) ** months
-        return (i * growth / (growth - 1)).quantize(FACTOR_PLACES)
-
-
 # --- the run -----------------------------------------------------------------------
 
 
@@ -200,17 +189,21 @@ def reprice_kickoff(
 
 
 def _store_factors(run: BatchRun, plan: Plan) -> None:
+    """The schedules' own annuity factors, to 30 places, for the run's SQL."""
     rates = {t.rate for t in plan.targets}
-    RepricingFactor.objects.bulk_create(
-        RepricingFactor(
-            run=run,
-            annual_rate_percent=rate,
-            months=n,
-            factor=annuity_factor(annual_rate_percent=rate, months=n),
-        )
-        for rate in sorted(rates)
-        for n in range(1, 601)
-    )
+    with localcontext() as ctx:
+        ctx.prec = 60  # 30 places of a factor up to 2 need more than the default 28 digits
+        rows = [
+            RepricingFactor(
+                run=run,
+                annual_rate_percent=rate,
+                months=n,
+                factor=annuity_factor(rate, n).quantize(FACTOR_PLACES),
+            )
+            for rate in sorted(rates)
+            for n in range(1, 601)
+        ]
+    RepricingFactor.objects.bulk_create(rows)
 
 
 def reprice_chunk(*, chunk_id: int) -> BatchChunk:

@@ -98,7 +98,7 @@ def _check(principal: Decimal, annual_rate_percent: Decimal, months: int) -> Non
         raise ValueError("期数至少为 1")
 
 
-def _annuity_factor(annual_rate_percent: Decimal, months: int) -> Decimal:
+def annuity_factor(annual_rate_percent: Decimal, months: int) -> Decimal:
     """Payment per yuan of principal: i(1+i)^n / ((1+i)^n − 1), unrounded."""
     with localcontext() as ctx:
         ctx.prec = _PRECISION
@@ -117,7 +117,7 @@ def level_payment(*, principal: Decimal, annual_rate_percent: Decimal, months: i
     _check(principal, annual_rate_percent, months)
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        return round_fen(principal * _annuity_factor(annual_rate_percent, months))
+        return round_fen(principal * annuity_factor(annual_rate_percent, months))
 
 
 def first_payment(
@@ -286,7 +286,7 @@ def max_principal_for_payment(
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         if method is RepaymentMethod.EQUAL_INSTALLMENT:
-            factor = _annuity_factor(annual_rate_percent, months)
+            factor = annuity_factor(annual_rate_percent, months)
         else:
             factor = Decimal(1) / Decimal(months) + monthly_rate(annual_rate_percent)
         # Rounding moves a payment by at most 1 fen, so past this the payment

@@ -35,28 +35,7 @@ def test_worker_reprices_every_chunk_exactly_once(monkeypatch):
         for i in range(6)
     ]
     monkeypatch.setattr(repricing, "CHUNK_SIZE", 2)
-    env = dict(os.environ, DATABASE_URL=_test_database_url())
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = _start_worker("w1", concurrency=2)
     try:
         # When the run for 2025-01-01 opens and its chunks go through the broker
         repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=_dispatch_chunk)
@@ -77,7 +56,9 @@ def test_worker_reprices_every_chunk_exactly_once(monkeypatch):
     assert "loans.tasks.reprice_chunk" in out
 
 
-def _start_worker(name: str, visibility_timeout: int = 3) -> subprocess.Popen[str]:
+def _start_worker(
+    name: str, *, concurrency: int = 1, visibility_timeout: int = 3
+) -> subprocess.Popen[str]:
     env = dict(
         os.environ,
         DATABASE_URL=_test_database_url(),
@@ -92,7 +73,7 @@ def _start_worker(name: str, visibility_timeout: int = 3) -> subprocess.Popen[st
             "config",
             "worker",
             "--concurrency",
-            "1",
+            str(concurrency),
             "--loglevel",
             "INFO",
             "-n",
