@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 
@@ -165,7 +166,7 @@ class PolicySnapshot:
                 return r
         return None
 
-    @property
+    @cached_property
     def version(self) -> str:
         """Latest effective date among the rows in force: names the policy set."""
         dates = [p.citation.effective_from for p in self.params.values()]
