@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from gjj import services
 from gjj.errors import BusinessError
+from gjj.exports import ExportOnlyMixin
 from gjj.models import (
     AccountEntry,
     AuditLog,
@@ -26,6 +27,12 @@ from gjj.models import (
     mask_id_number,
 )
 from gjj.policy import Key
+from gjj.resources import (
+    AccountEntryResource,
+    AuditLogResource,
+    DepositorResource,
+    ProvidentAccountResource,
+)
 from gjj.selectors import measure_days_left, policy_in_force, today_local
 
 
@@ -111,6 +118,7 @@ class EmployerAdmin(ServiceAdmin):
     list_display = ("name", "credit_code", "created_at")
     search_fields = ("name", "credit_code")
     create_fields = ("name", "credit_code", "address")
+    date_hierarchy = "created_at"
 
     def create(self, request, data):
         return services.employer_create(actor=request.user, **data)
@@ -151,14 +159,15 @@ class FamilyInline(admin.TabularInline):
 
 
 @admin.register(Depositor)
-class DepositorAdmin(MaskedIdMixin, ServiceAdmin):
+class DepositorAdmin(ExportOnlyMixin, MaskedIdMixin, ServiceAdmin):
     list_display = ("name", "masked_id", "account_number", "sex", "birth_date", "employer")
-    list_filter = ("sex", "hukou_city")
+    list_filter = ("sex", "hukou_city", "account__status")
     search_fields = ("name", "id_number", "account__account_number")
     list_select_related = ("account", "employer")
     create_fields = ("name", "id_number", "phone", "hukou_city", "hukou_since", "employer")
     inlines = (AccountInline, FamilyInline)
     date_hierarchy = "created_at"
+    resource_classes = (DepositorResource,)
 
     @admin.display(description="个人账号")
     def account_number(self, obj: Depositor) -> str:
@@ -170,8 +179,15 @@ class DepositorAdmin(MaskedIdMixin, ServiceAdmin):
 
 
 @admin.register(ProvidentAccount)
-class ProvidentAccountAdmin(ServiceAdmin):
-    list_display = ("account_number", "depositor_name", "status", "balance", "opened_on")
+class ProvidentAccountAdmin(ExportOnlyMixin, ServiceAdmin):
+    list_display = (
+        "account_number",
+        "depositor_name",
+        "depositor_id",
+        "status",
+        "balance",
+        "opened_on",
+    )
     list_filter = ("status",)
     search_fields = ("account_number", "depositor__name", "depositor__id_number")
     list_select_related = ("depositor",)
@@ -185,20 +201,27 @@ class ProvidentAccountAdmin(ServiceAdmin):
         "continuous_deposit_months",
     )
     date_hierarchy = "opened_on"
+    resource_classes = (ProvidentAccountResource,)
 
     @admin.display(description="姓名", ordering="depositor__name")
     def depositor_name(self, obj: ProvidentAccount) -> str:
         return obj.depositor.name
+
+    @admin.display(description="身份证号码")
+    def depositor_id(self, obj: ProvidentAccount) -> str:
+        return mask_id_number(obj.depositor.id_number)
 
     def create(self, request, data):
         return services.account_open(actor=request.user, **data)
 
 
 @admin.register(AccountEntry)
-class AccountEntryAdmin(ServiceAdmin):
+class AccountEntryAdmin(ExportOnlyMixin, ServiceAdmin):
     list_display = (
         "id",
         "account",
+        "depositor_name",
+        "depositor_id",
         "entry_type",
         "amount",
         "balance_after",
@@ -207,10 +230,24 @@ class AccountEntryAdmin(ServiceAdmin):
         "reverses",
     )
     list_filter = ("entry_type", "withdrawal_reason")
-    search_fields = ("account__account_number", "account__depositor__name", "reference")
-    list_select_related = ("account",)
+    search_fields = (
+        "account__account_number",
+        "account__depositor__name",
+        "account__depositor__id_number",
+        "reference",
+    )
+    list_select_related = ("account", "account__depositor")
     create_fields = ("account", "entry_type", "amount", "value_date", "withdrawal_reason", "memo")
     date_hierarchy = "value_date"
+    resource_classes = (AccountEntryResource,)
+
+    @admin.display(description="姓名", ordering="account__depositor__name")
+    def depositor_name(self, obj: AccountEntry) -> str:
+        return obj.account.depositor.name
+
+    @admin.display(description="身份证号码")
+    def depositor_id(self, obj: AccountEntry) -> str:
+        return mask_id_number(obj.account.depositor.id_number)
 
     def create(self, request, data):
         return services.account_entry_post(actor=request.user, **data)
@@ -232,11 +269,13 @@ class FamilyMemberAdmin(MaskedIdMixin, ServiceAdmin):
     list_select_related = ("depositor", "relative_depositor")
     create_fields = ("depositor", "relation", "name", "id_number", "evidence")
     actions = ("verify",)
+    date_hierarchy = "created_at"
 
     def create(self, request, data):
         return services.family_member_add(actor=request.user, **data)
 
-    @admin.action(description="核验所选家庭关系（以已登记的关系证明为据）")
+    # Verifying writes the record: only a role that may change family records (经办).
+    @admin.action(description="核验所选家庭关系（以已登记的关系证明为据）", permissions=["change"])
     def verify(self, request: HttpRequest, queryset: QuerySet[FamilyMember]) -> None:
         done = 0
         for member in queryset.order_by("pk"):
@@ -298,13 +337,14 @@ class SpecialGroupMembershipAdmin(ServiceAdmin):
     search_fields = ("depositor__name", "depositor__id_number")
     list_select_related = ("depositor", "verified_by")
     create_fields = ("depositor", "group", "evidence", "valid_from", "valid_to")
+    date_hierarchy = "valid_from"
 
     def create(self, request, data):
         return services.special_group_grant(actor=request.user, **data)
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ExportOnlyMixin, admin.ModelAdmin):
     list_display = (
         "at",
         "actor_label",
@@ -315,8 +355,19 @@ class AuditLogAdmin(admin.ModelAdmin):
         "reason",
     )
     list_filter = ("action", "object_type")
-    search_fields = ("actor_label", "action", "object_id", "object_repr", "reason")
+    # Who (recorded label or current user name), what (type and id), which case
+    # (the application number is in the object's description), and why.
+    search_fields = (
+        "actor_label",
+        "actor__username",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "reason",
+    )
     date_hierarchy = "at"
+    resource_classes = (AuditLogResource,)
 
     def has_add_permission(self, request):
         return False

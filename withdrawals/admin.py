@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from gjj.errors import BusinessError
+from gjj.exports import ExportOnlyMixin
 from gjj.models import mask_id_number
 from gjj.selectors import today_local
 from withdrawals import selectors, services
@@ -30,6 +31,7 @@ from withdrawals.models import (
     WithdrawalPayment,
     WithdrawalStatus,
 )
+from withdrawals.resources import WithdrawalApplicationResource
 
 
 class ReasonActionForm(ActionForm):
@@ -146,7 +148,7 @@ def _run(
 
 
 @admin.register(WithdrawalApplication)
-class WithdrawalApplicationAdmin(ReadOnlyAdmin):
+class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
     list_display = (
         "number",
         "kind",
@@ -168,6 +170,7 @@ class WithdrawalApplicationAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("applicant",)
     date_hierarchy = "applied_on"
+    resource_classes = (WithdrawalApplicationResource,)
     ordering = (F("decision_due_on").asc(nulls_last=True), "-id")
     action_form = ReasonActionForm
     actions = ("accept", "approve", "reject")
@@ -353,9 +356,11 @@ class WithdrawalMemberAdmin(ReadOnlyAdmin):
         "application__number",
         "depositor__name",
         "depositor__id_number",
+        "depositor__account__account_number",
         "application__applicant__name",
     )
     list_select_related = ("application", "depositor")
+    date_hierarchy = "application__applied_on"
     action_form = ReasonActionForm
     actions = ("record_accept", "record_decline")
 
@@ -393,6 +398,7 @@ class WithdrawalPaymentAdmin(ReadOnlyAdmin):
     list_display = (
         "reference",
         "payee_name",
+        "payee_id",
         "bank_name",
         "masked_account",
         "amount",
@@ -401,7 +407,12 @@ class WithdrawalPaymentAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status",)
     search_fields = ("reference", "payee_name", "payee__id_number", "application__number")
+    list_select_related = ("payee",)
     date_hierarchy = "paid_on"
+
+    @admin.display(description="身份证号码")
+    def payee_id(self, obj: WithdrawalPayment) -> str:
+        return mask_id_number(obj.payee.id_number)
 
     @admin.display(description="收款账号")
     def masked_account(self, obj: WithdrawalPayment) -> str:

@@ -1,0 +1,39 @@
+"""Export columns of the withdrawal list (see gjj.exports for the rules every column follows)."""
+
+from __future__ import annotations
+
+from import_export.fields import Field
+
+from gjj.exports import ExportResource, MaskedField, masked_id, text
+from withdrawals.models import WithdrawalApplication, mask_bank_account
+
+
+class WithdrawalApplicationResource(ExportResource):
+    applicant_name = Field(attribute="applicant__name", column_name="申请人")
+    applicant_id_number = masked_id("applicant__id_number")
+    bank_account = MaskedField("bank_account", "收款账号", mask_bank_account)
+    decision_reason = text("decision_reason", "审批意见")
+
+    class Meta:
+        model = WithdrawalApplication
+        fields = (
+            "number",
+            "kind",
+            "applicant_name",
+            "applicant_id_number",
+            "amount",
+            "status",
+            "applied_on",
+            "property_address",
+            "price",
+            "rent_year",
+            "bank_name",
+            "bank_account",
+            "submitted_at",
+            "accepted_at",
+            "accepted_by",
+            "decision_due_on",
+            "decided_at",
+            "decided_by",
+            "decision_reason",
+        )
