@@ -22,7 +22,16 @@ def mask_text(text: str) -> str:
 
 
 class MaskPIIFilter(logging.Filter):
+    """Masks the message, and the traceback and stack of the record (an exception's
+    text names what the failing code was given, e.g. a duplicate ID number)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         try:
             message = record.getMessage()
         except Exception:  # a broken format string is the caller's bug, not ours

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gjj.fields import MoneyField, StrictBooleanField, StrictIntegerField, StrictRegexField
+from gjj.logging import mask_text
 from gjj.selectors import today_local
 from loans import selectors
 from loans.models import (
@@ -63,6 +64,35 @@ class OptionalMoneyField(serializers.Field):
 
     def to_representation(self, value: Any) -> Any:
         return _MONEY_FORMAT.to_representation(value)
+
+
+class MaskedAccountField(serializers.CharField):
+    """An account number shown by its first and last four characters only (6222****2222).
+
+    A payee's account (the seller's, or the commercial bank loan's) is not the
+    reader's to see in full: the spouse reads the household's application too.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        text = str(value or "")
+        if not text:
+            return ""
+        return f"{text[:4]}****{text[-4:]}" if len(text) > 8 else "****"
+
+
+class MaskedTextField(serializers.CharField):
+    """Free text with any resident ID, mobile or account number in it masked."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return mask_text(str(value or ""))
 
 
 def _text(max_length: int, **kw: Any) -> StrictRegexField:
@@ -143,6 +173,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
     to_status = _choice(ApplicationStatus.choices, read_only=True)
     from_status_display = serializers.SerializerMethodField()
     to_status_display = serializers.CharField(source="get_to_status_display")
+    actor_label = MaskedTextField(help_text="办理人（其中的证件、手机号码已遮蔽）")
 
     class Meta:
         model = ApplicationStatusChange
@@ -172,6 +203,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     kind_display = serializers.CharField(source="get_kind_display")
     applicant_name = serializers.CharField(source="applicant.name")
+    seller_account = MaskedAccountField(help_text="售房款收款账号（仅显示前四位和后四位）")
+    szg_loan_account = MaskedAccountField(help_text="商业贷款账号（仅显示前四位和后四位）")
     spouse_co_borrows = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     loan_id = serializers.SerializerMethodField()

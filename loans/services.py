@@ -263,6 +263,15 @@ def _require_applicant(application: LoanApplication, actor: Actor) -> None:
         raise ActorNotAllowed("not_applicant", "只有借款申请人本人可以办理")
 
 
+def _require_not_own(application: LoanApplication, actor: Actor) -> None:
+    """Staff stand aside from their own household's application (回避)."""
+    if actor is None or actor.pk is None:
+        return
+    household = selectors.household_ids(depositor=application.applicant)
+    if Depositor.objects.filter(user_id=actor.pk, pk__in=household).exists():
+        raise ActorNotAllowed("own_application", "不能办理本人或本家庭成员的贷款申请")
+
+
 def _lock(application: LoanApplication) -> LoanApplication:
     return lock_in_pk_order(LoanApplication, [application.pk])[application.pk]
 
@@ -543,6 +552,7 @@ def application_accept(
     _require_role(actor, "accept")
     with transaction.atomic():
         app = _lock(application)
+        _require_not_own(app, actor)
         _check_transition(app, "accept")
         _not_before(on, app.submitted_on, "提交日期")
         days = _policy(on).value(Key.LOAN_DECISION_DAYS)
@@ -572,6 +582,7 @@ def application_review(
     _require_role(actor, "review")
     with transaction.atomic():
         app = _lock(application)
+        _require_not_own(app, actor)
         _check_transition(app, "review")
         _not_before(on, app.accepted_on, "受理日期")
         app.reviewed_on = on
@@ -634,6 +645,7 @@ def application_approve(
     _require_role(actor, "approve")
     with transaction.atomic():
         app = _lock(application)
+        _require_not_own(app, actor)
         _check_transition(app, "approve")
         _four_eyes(app, actor)
         _not_before(on, app.reviewed_on, "审核日期")
@@ -692,6 +704,7 @@ def application_reject(
         raise _field_error("reason", "reason_required", "不予贷款必须填写理由")
     with transaction.atomic():
         app = _lock(application)
+        _require_not_own(app, actor)
         _check_transition(app, "reject")
         _four_eyes(app, actor)
         _not_before(on, app.reviewed_on, "审核日期")
@@ -743,6 +756,7 @@ def application_sign(
         raise _field_error("repayment_day", "invalid", "每月还款日须为1至28日")
     with transaction.atomic():
         app = _lock(application)
+        _require_not_own(app, actor)
         _check_transition(app, "sign")
         _not_before(on, app.decided_on, "审批日期")
         if app.approved_amount is not None and amount > app.approved_amount:
@@ -817,6 +831,7 @@ def application_disburse(
     _require_role(actor, "disburse")
     with transaction.atomic():
         app = _lock(application)
+        _require_not_own(app, actor)
         _check_transition(app, "disburse")
         _not_before(on, app.signed_on, "签约日期")
         policy = _policy(on)

@@ -248,7 +248,11 @@ class WithdrawalMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.depositor.name}（{self.get_relation_display()}）{self.amount}元"
+        # The application number first: audit rows of a consent are found by it.
+        return (
+            f"{self.application.number} {self.depositor.name}"
+            f"（{self.get_relation_display()}）{self.amount}元"
+        )
 
 
 class StatusChange(models.Model):
