@@ -707,12 +707,12 @@ def member_consent_record(
         if app.status not in OPEN_STATUSES:
             raise TransitionError(
                 "application_closed",
-                f"申请{app.number}已{app.get_status_display()}，不能再确认授权",
+                f"申请{app.number}{app.get_status_display()}，不能再确认授权",
             )
         if locked.consent_status != ConsentStatus.PENDING:
             raise TransitionError(
                 "consent_already_recorded",
-                f"{locked.depositor.name}已{locked.get_consent_status_display()}",
+                f"{locked.depositor.name}{locked.get_consent_status_display()}",
             )
         if _is_user_of(actor, locked.depositor):
             channel = ConsentChannel.ONLINE

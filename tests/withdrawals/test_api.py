@@ -324,6 +324,7 @@ def test_the_spouse_consents_over_rest(api_a, api_b, couple):
     assert resp.json()["consent_status"] == ConsentStatus.ACCEPTED
     again = api_b.post(f"{BASE}/consents/{cid}/decline/")
     assert (again.status_code, again.json()["code"]) == (409, "consent_already_recorded")
+    assert again.json()["message"] == "鲍勃已同意"
     assert api_a.get(f"{BASE}/consents/").json()["count"] == 0  # Alice's own draw is no request
 
 
