@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gjj import openapi_examples as examples
 from gjj import services
 from gjj.auth import IsApplicant, applicant_depositor
 from gjj.errors import BusinessError
@@ -46,6 +47,7 @@ class HealthView(APIView):
                 "measure_days_left": serializers.IntegerField(allow_null=True),
             },
         ),
+        examples=examples.HEALTH_EXAMPLES,
     )
     def get(self, request: Request) -> Response:
         today = today_local()
@@ -91,6 +93,7 @@ class SignupView(AuthThrottled):
             409: ErrorSerializer,
             429: ErrorSerializer,
         },
+        examples=examples.SIGNUP_EXAMPLES,
     )
     def post(self, request: Request) -> Response:
         ser = SignupSerializer(data=request.data)
@@ -108,6 +111,7 @@ class LoginView(AuthThrottled):
         summary="登录，取得令牌（Authorization: Token <token>）",
         request=LoginSerializer,
         responses={200: TokenSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+        examples=examples.LOGIN_EXAMPLES,
     )
     def post(self, request: Request) -> Response:
         ser = LoginSerializer(data=request.data)
@@ -122,7 +126,12 @@ class LogoutView(APIView):
     @extend_schema(
         summary="退出登录（令牌作废）",
         request=None,
-        responses={204: OpenApiResponse(description="已退出"), 401: ErrorSerializer},
+        responses={
+            204: OpenApiResponse(description="已退出"),
+            401: ErrorSerializer,
+            # A browser session's log-out without its CSRF token.
+            403: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         Token.objects.filter(user=request.user).delete()
@@ -135,6 +144,7 @@ class MeView(APIView):
     @extend_schema(
         summary="本人缴存信息、家庭成员、住房与贷款记录",
         responses={200: MeSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+        examples=examples.ME_EXAMPLES,
     )
     def get(self, request: Request) -> Response:
         depositor = applicant_depositor(request)

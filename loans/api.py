@@ -25,6 +25,7 @@ from gjj.auth import ExpiringTokenAuthentication, IsApplicant, applicant_deposit
 from gjj.idempotency import HEADER, idempotent
 from gjj.models import Depositor
 from gjj.serializers import ErrorSerializer
+from loans import openapi_examples as examples
 from loans import selectors, services
 from loans.models import (
     ApplicationKind,
@@ -49,13 +50,20 @@ from loans.serializers import (
 
 # Token first: an anonymous request is told to authenticate (401), not refused (403).
 AUTH = [ExpiringTokenAuthentication, SessionAuthentication]
-ERRORS = {
-    400: ErrorSerializer,
-    401: ErrorSerializer,
-    403: ErrorSerializer,
-    404: ErrorSerializer,
-    409: ErrorSerializer,
-}
+
+
+def errors(*codes: int) -> dict[int, type[ErrorSerializer]]:
+    return dict.fromkeys(codes, ErrorSerializer)
+
+
+# What each kind of operation can answer besides success: 401 without a log-in,
+# 403 for a user who is not an applicant (or a clerk without the role), 404 for
+# another household's record or a page past the end, 400 for bad input or
+# filters, 409 for a transition the record's status does not allow.
+LIST_ERRORS = errors(400, 401, 403, 404)
+READ_ERRORS = errors(401, 403, 404)
+CREATE_ERRORS = errors(400, 401, 403, 409)
+CHANGE_ERRORS = errors(400, 401, 403, 404, 409)
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="编号")
 IDEMPOTENCY = OpenApiParameter(
     HEADER,
@@ -143,7 +151,9 @@ class ApplicationListCreateView(ApplicantView, generics.ListAPIView):
         return self.household_applications()
 
     @extend_schema(
-        summary="本家庭的贷款申请", responses={200: ApplicationSerializer(many=True), **ERRORS}
+        summary="本家庭的贷款申请",
+        responses={200: ApplicationSerializer(many=True), **LIST_ERRORS},
+        examples=examples.APPLICATION_LIST_EXAMPLES,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -152,7 +162,8 @@ class ApplicationListCreateView(ApplicantView, generics.ListAPIView):
         summary="新建贷款申请草稿（购房或商转公）",
         request=ApplicationInputSerializer,
         parameters=[IDEMPOTENCY],
-        responses={201: ApplicationSerializer, **ERRORS},
+        responses={201: ApplicationSerializer, **CREATE_ERRORS},
+        examples=examples.APPLICATION_CREATE_EXAMPLES,
     )
     def post(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
@@ -170,7 +181,10 @@ class ApplicationListCreateView(ApplicantView, generics.ListAPIView):
 
 class ApplicationDetailView(ApplicantView):
     @extend_schema(
-        summary="贷款申请详情", parameters=[ID], responses={200: ApplicationSerializer, **ERRORS}
+        summary="贷款申请详情",
+        parameters=[ID],
+        responses={200: ApplicationSerializer, **READ_ERRORS},
+        examples=examples.APPLICATION_DETAIL_EXAMPLES,
     )
     def get(self, request: Request, pk: str) -> Response:
         return Response(ApplicationSerializer(self.application(pk)).data)
@@ -188,7 +202,8 @@ class ApplicationDetailView(ApplicantView):
         summary="修改草稿（部分字段）",
         parameters=[ID],
         request=ApplicationUpdateSerializer,
-        responses={200: ApplicationSerializer, **ERRORS},
+        responses={200: ApplicationSerializer, **CHANGE_ERRORS},
+        examples=examples.APPLICATION_PATCH_EXAMPLES,
     )
     def patch(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=True)
@@ -197,7 +212,8 @@ class ApplicationDetailView(ApplicantView):
         summary="修改草稿",
         parameters=[ID],
         request=ApplicationUpdateSerializer,
-        responses={200: ApplicationSerializer, **ERRORS},
+        responses={200: ApplicationSerializer, **CHANGE_ERRORS},
+        examples=examples.APPLICATION_PUT_EXAMPLES,
     )
     def put(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=False)
@@ -208,7 +224,8 @@ class ApplicationSubmitView(ApplicantView):
         summary="提交申请：按中心掌握的家庭情况测算并冻结结果",
         parameters=[ID],
         request=None,
-        responses={200: ApplicationSerializer, **ERRORS},
+        responses={200: ApplicationSerializer, **CHANGE_ERRORS},
+        examples=examples.APPLICATION_SUBMIT_EXAMPLES,
     )
     def post(self, request: Request, pk: str) -> Response:
         app = services.application_submit(application=self.application(pk), actor=request.user)
@@ -220,7 +237,8 @@ class ApplicationWithdrawView(ApplicantView):
         summary="撤回申请（作出审批决定前）",
         parameters=[ID],
         request=WithdrawSerializer,
-        responses={200: ApplicationSerializer, **ERRORS},
+        responses={200: ApplicationSerializer, **CHANGE_ERRORS},
+        examples=examples.APPLICATION_WITHDRAW_EXAMPLES,
     )
     def post(self, request: Request, pk: str) -> Response:
         app = self.application(pk)
@@ -245,7 +263,8 @@ class ApplicationHistoryView(ApplicantView, generics.ListAPIView):
     @extend_schema(
         summary="申请状态记录",
         parameters=[ID],
-        responses={200: StatusChangeSerializer(many=True), **ERRORS},
+        responses={200: StatusChangeSerializer(many=True), **READ_ERRORS},
+        examples=examples.APPLICATION_HISTORY_EXAMPLES,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -286,7 +305,8 @@ def _staff_view(action: str, summary: str, serializer: type | None) -> type[Staf
             summary=summary,
             parameters=[ID],
             request=serializer,
-            responses={200: ApplicationSerializer, **ERRORS},
+            responses={200: ApplicationSerializer, **CHANGE_ERRORS},
+            examples=examples.TRANSITION_EXAMPLES[action],
             operation_id=f"loan_application_{action}",
         )
         def post(self, request: Request, pk: str) -> Response:
@@ -318,7 +338,9 @@ class LoanListView(ApplicantView, generics.ListAPIView):
         return selectors.loans_of_household(depositor=_depositor(self.request))
 
     @extend_schema(
-        summary="本家庭的公积金贷款", responses={200: LoanSerializer(many=True), **ERRORS}
+        summary="本家庭的公积金贷款",
+        responses={200: LoanSerializer(many=True), **LIST_ERRORS},
+        examples=examples.LOAN_LIST_EXAMPLES,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -328,7 +350,8 @@ class LoanDetailView(ApplicantView):
     @extend_schema(
         summary="贷款详情：还款计划、剩余本金、下一期、利率变动",
         parameters=[ID],
-        responses={200: LoanDetailSerializer, **ERRORS},
+        responses={200: LoanDetailSerializer, **READ_ERRORS},
+        examples=examples.LOAN_DETAIL_EXAMPLES,
     )
     def get(self, request: Request, pk: str) -> Response:
         loan = (

@@ -40,6 +40,7 @@ from loans.engine import (
     SpecialGroup,
     decide,
 )
+from loans.openapi_examples import QUOTE_EXAMPLES, SCHEDULE_EXAMPLES
 from loans.schedules import RepaymentMethod, add_months, build_schedule, schedule_totals
 
 
@@ -248,7 +249,8 @@ class QuoteView(QuoteThrottled):
         request=QuoteRequestSerializer,
         responses={200: QuoteResponseSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
         examples=[
-            OpenApiExample("首套（多子女家庭核减1套）", value=EXAMPLE_REQUEST, request_only=True)
+            OpenApiExample("首套（多子女家庭核减1套）", value=EXAMPLE_REQUEST, request_only=True),
+            *QUOTE_EXAMPLES,
         ],
     )
     def post(self, request: Request) -> Response:
@@ -262,6 +264,10 @@ class QuoteScheduleView(QuoteThrottled):
         summary="贷款试算的逐月还款计划（不符合条件时 installments 为空，原因见 quote）",
         request=QuoteRequestSerializer,
         responses={200: ScheduleResponseSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+        examples=[
+            OpenApiExample("首套（多子女家庭核减1套）", value=EXAMPLE_REQUEST, request_only=True),
+            *SCHEDULE_EXAMPLES,
+        ],
     )
     def post(self, request: Request) -> Response:
         ser = QuoteRequestSerializer(data=request.data)

@@ -30,6 +30,7 @@ from gjj.idempotency import idempotent
 from gjj.models import Depositor
 from gjj.selectors import today_local
 from gjj.serializers import ErrorSerializer
+from withdrawals import openapi_examples as examples
 from withdrawals import selectors, services
 from withdrawals.models import (
     ConsentStatus,
@@ -53,14 +54,20 @@ from withdrawals.serializers import (
     WithdrawalStatusChangeSerializer,
 )
 
-ERRORS = {
-    400: ErrorSerializer,
-    401: ErrorSerializer,
-    403: ErrorSerializer,
-}
-NOT_FOUND = {404: ErrorSerializer}
+
+def errors(*codes: int) -> dict[int, type[ErrorSerializer]]:
+    return dict.fromkeys(codes, ErrorSerializer)
+
+
+# 401 without a log-in; 403 for a user who is not a depositor; 400 for bad input
+# or filters; 404 for someone else's record (or a page past the end); 409 for a
+# step the application's status does not allow, or a second one in flight.
 NO_PAGE = {404: OpenApiResponse(ErrorSerializer, description="页码不存在")}
-CONFLICT = {409: ErrorSerializer}
+LIST_ERRORS = {**errors(400, 401, 403), **NO_PAGE}
+READ_ERRORS = errors(401, 403, 404)
+QUERY_ERRORS = errors(400, 401, 403)
+CREATE_ERRORS = errors(400, 401, 403, 409)
+CHANGE_ERRORS = errors(400, 401, 403, 404, 409)
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="编号")
 
 
@@ -136,7 +143,8 @@ class ApplicationListCreateView(ApplicantMixin, generics.ListAPIView):
 
     @extend_schema(
         summary="我的提取申请",
-        responses={200: WithdrawalApplicationSerializer(many=True), **ERRORS, **NO_PAGE},
+        responses={200: WithdrawalApplicationSerializer(many=True), **LIST_ERRORS},
+        examples=examples.APPLICATION_LIST_EXAMPLES,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -153,7 +161,8 @@ class ApplicationListCreateView(ApplicantMixin, generics.ListAPIView):
                 "Idempotency-Key", str, OpenApiParameter.HEADER, description="重复请求只创建一次"
             )
         ],
-        responses={201: WithdrawalApplicationSerializer, **ERRORS, **CONFLICT},
+        responses={201: WithdrawalApplicationSerializer, **CREATE_ERRORS},
+        examples=examples.APPLICATION_CREATE_EXAMPLES,
     )
     def post(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
@@ -193,7 +202,8 @@ class ApplicationDetailView(ApplicantMixin, APIView):
     @extend_schema(
         summary="提取申请详情",
         parameters=[ID],
-        responses={200: WithdrawalApplicationSerializer, **ERRORS, **NOT_FOUND},
+        responses={200: WithdrawalApplicationSerializer, **READ_ERRORS},
+        examples=examples.APPLICATION_DETAIL_EXAMPLES,
     )
     def get(self, request: Request, pk: str) -> Response:
         return Response(WithdrawalApplicationSerializer(self.my_application(pk)).data)
@@ -204,7 +214,8 @@ class ApplicationSubmitView(ApplicantMixin, APIView):
         summary="提交申请（按提交日重新核对额度）",
         parameters=[ID],
         request=None,
-        responses={200: WithdrawalApplicationSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+        responses={200: WithdrawalApplicationSerializer, **CHANGE_ERRORS},
+        examples=examples.APPLICATION_SUBMIT_EXAMPLES,
     )
     def post(self, request: Request, pk: str) -> Response:
         app = services.withdrawal_submit(application=self.my_application(pk), actor=request.user)
@@ -216,7 +227,8 @@ class ApplicationCancelView(ApplicantMixin, APIView):
         summary="撤回申请（作出决定前）",
         parameters=[ID],
         request=WithdrawalReasonSerializer,
-        responses={200: WithdrawalApplicationSerializer, **ERRORS, **NOT_FOUND, **CONFLICT},
+        responses={200: WithdrawalApplicationSerializer, **CHANGE_ERRORS},
+        examples=examples.APPLICATION_CANCEL_EXAMPLES,
     )
     def post(self, request: Request, pk: str) -> Response:
         ser = WithdrawalReasonSerializer(data=request.data)
@@ -240,7 +252,8 @@ class ApplicationHistoryView(ApplicantMixin, generics.ListAPIView):
     @extend_schema(
         summary="申请状态变更记录",
         parameters=[ID],
-        responses={200: WithdrawalStatusChangeSerializer(many=True), **ERRORS, **NOT_FOUND},
+        responses={200: WithdrawalStatusChangeSerializer(many=True), **READ_ERRORS},
+        examples=examples.APPLICATION_HISTORY_EXAMPLES,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -254,7 +267,8 @@ class RentalLimitsView(ApplicantMixin, APIView):
             "账户余额及本次最多可申请金额；按今天（北京时间）在执行的政策计算。"
         ),
         parameters=[WithdrawalRentalLimitsQuerySerializer],
-        responses={200: WithdrawalRentalLimitsSerializer, **ERRORS},
+        responses={200: WithdrawalRentalLimitsSerializer, **QUERY_ERRORS},
+        examples=examples.RENTAL_LIMITS_EXAMPLES,
     )
     def get(self, request: Request) -> Response:
         ser = WithdrawalRentalLimitsQuerySerializer(data=request.query_params)
@@ -272,7 +286,8 @@ class PurchaseLimitsView(ApplicantMixin, APIView):
             "按今天（北京时间）在执行的政策计算。"
         ),
         parameters=[WithdrawalPurchaseLimitsQuerySerializer],
-        responses={200: WithdrawalPurchaseLimitsSerializer, **ERRORS},
+        responses={200: WithdrawalPurchaseLimitsSerializer, **QUERY_ERRORS},
+        examples=examples.PURCHASE_LIMITS_EXAMPLES,
     )
     def get(self, request: Request) -> Response:
         ser = WithdrawalPurchaseLimitsQuerySerializer(data=request.query_params)
@@ -300,7 +315,8 @@ class ConsentListView(ApplicantMixin, generics.ListAPIView):
 
     @extend_schema(
         summary="需要我确认的提取授权",
-        responses={200: WithdrawalConsentSerializer(many=True), **ERRORS, **NO_PAGE},
+        responses={200: WithdrawalConsentSerializer(many=True), **LIST_ERRORS},
+        examples=examples.CONSENT_LIST_EXAMPLES,
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -314,8 +330,7 @@ class ConsentDecisionView(ApplicantMixin, APIView):
         parameters=[ID],
         responses={
             200: WithdrawalConsentSerializer,
-            **ERRORS,
-            **NOT_FOUND,
+            **READ_ERRORS,
             409: OpenApiResponse(ErrorSerializer, description="申请已办结或已确认过"),
         },
     )
@@ -326,11 +341,13 @@ class ConsentDecisionView(ApplicantMixin, APIView):
         return Response(WithdrawalConsentSerializer(fresh).data)
 
 
-@extend_schema(summary="同意亲属提取本人住房公积金")
+@extend_schema(summary="同意亲属提取本人住房公积金", examples=examples.CONSENT_ACCEPT_EXAMPLES)
 class ConsentAcceptView(ConsentDecisionView):
     accepted = True
 
 
-@extend_schema(summary="拒绝亲属提取本人住房公积金（退出该申请）")
+@extend_schema(
+    summary="拒绝亲属提取本人住房公积金（退出该申请）", examples=examples.CONSENT_DECLINE_EXAMPLES
+)
 class ConsentDeclineView(ConsentDecisionView):
     accepted = False
