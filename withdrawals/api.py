@@ -271,7 +271,8 @@ class RentalLimitsView(ApplicantMixin, APIView):
         examples=examples.RENTAL_LIMITS_EXAMPLES,
     )
     def get(self, request: Request) -> Response:
-        ser = WithdrawalRentalLimitsQuerySerializer(data=request.query_params)
+        # A plain dict: DRF reads a blank query value of an optional field as absent.
+        ser = WithdrawalRentalLimitsQuerySerializer(data=request.query_params.dict())
         ser.is_valid(raise_exception=True)
         today = today_local()
         year = ser.validated_data.get("year") or today.year
@@ -290,7 +291,8 @@ class PurchaseLimitsView(ApplicantMixin, APIView):
         examples=examples.PURCHASE_LIMITS_EXAMPLES,
     )
     def get(self, request: Request) -> Response:
-        ser = WithdrawalPurchaseLimitsQuerySerializer(data=request.query_params)
+        # A plain dict: DRF reads a blank query value of an optional field as absent.
+        ser = WithdrawalPurchaseLimitsQuerySerializer(data=request.query_params.dict())
         ser.is_valid(raise_exception=True)
         q = ser.validated_data
         limits = selectors.purchase_limits(
