@@ -8,7 +8,6 @@ from django.db import connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from kombu.utils.url import maybe_sanitize_url
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -78,11 +77,6 @@ class AuthThrottled(APIView):
     throttle_scope = "auth"
 
 
-def _token_for(user) -> Token:
-    Token.objects.filter(user=user).delete()  # one live token; a new log-in renews it
-    return Token.objects.create(user=user)
-
-
 class SignupView(AuthThrottled):
     @extend_schema(
         summary="注册：以姓名、身份证号码和个人账号绑定缴存职工",
@@ -99,7 +93,7 @@ class SignupView(AuthThrottled):
         ser = SignupSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         depositor = services.applicant_signup(**ser.validated_data)
-        token = _token_for(depositor.user)
+        token = services.api_token_issue(user=depositor.user, reason="注册后登录")
         return Response(
             TokenSerializer(token).data,
             status=status.HTTP_201_CREATED,
@@ -118,8 +112,9 @@ class LoginView(AuthThrottled):
         ser.is_valid(raise_exception=True)
         user = authenticate(request, **ser.validated_data)
         if user is None or not user.is_active:
+            services.login_failure_record(username=ser.validated_data["username"])
             raise BusinessError("invalid_credentials", "用户名或密码错误")
-        return Response(TokenSerializer(_token_for(user)).data)
+        return Response(TokenSerializer(services.api_token_issue(user=user)).data)
 
 
 class LogoutView(APIView):
@@ -134,7 +129,7 @@ class LogoutView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        services.api_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -18,10 +18,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from gjj.errors import BusinessError, ConflictError, TransitionError
+from gjj.logging import mask_text
 from gjj.models import (
     AccountEntry,
     AccountStatus,
@@ -68,16 +70,22 @@ def audit_record(
     new: dict[str, Any] | None = None,
     reason: str = "",
     actor_label: str | None = None,
+    object_repr: str | None = None,
 ) -> AuditLog:
-    """Append one audit row; call inside the transaction of the change."""
+    """Append one audit row; call inside the transaction of the change.
+
+    ``obj`` may be unsaved (e.g. a log-in attempt for a user name that does not
+    exist): its id is then left empty. ``object_repr`` replaces ``str(obj)`` where
+    that would show something that must be masked.
+    """
     label = actor_label or (actor.get_username() if actor is not None else "system")
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=label,
         action=action,
         object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
+        object_id=str(obj.pk) if obj.pk is not None else "",
+        object_repr=(str(obj) if object_repr is None else object_repr)[:200],
         old={k: _plain(v) for k, v in old.items()} if old is not None else None,
         new={k: _plain(v) for k, v in new.items()} if new is not None else None,
         reason=reason[:500],
@@ -923,3 +931,77 @@ def applicant_signup(
             new={"user": user.pk},
         )
     return depositor
+
+
+# --- API log-ins: a credential issued, ended or refused is a security event ---------
+
+
+def _token_issued_at(token: Token | None) -> str | None:
+    # The audit names a token by when it was issued, never by its key.
+    return token.created.isoformat() if token is not None else None
+
+
+def api_token_issue(*, user: AbstractBaseUser, reason: str = "API 登录") -> Token:
+    """Issue the user's one live token (a new log-in ends the old one) and audit it."""
+    with transaction.atomic():
+        # Concurrent log-ins of one user queue here instead of racing for the one token.
+        lock_in_pk_order(get_user_model(), [user.pk])
+        previous = Token.objects.filter(user=user).first()
+        if previous is not None:
+            previous.delete()
+        token = Token.objects.create(user=user)
+        audit_record(
+            actor=user,
+            action="api_login",
+            obj=user,
+            old={"token_issued_at": _token_issued_at(previous)},
+            new={"token_issued_at": _token_issued_at(token)},
+            reason=reason,
+        )
+    return token
+
+
+def api_token_revoke(*, user: AbstractBaseUser, reason: str = "API 退出登录") -> None:
+    """End the user's token, if any, and audit the log-out."""
+    with transaction.atomic():
+        lock_in_pk_order(get_user_model(), [user.pk])
+        previous = Token.objects.filter(user=user).first()
+        if previous is not None:
+            previous.delete()
+        audit_record(
+            actor=user,
+            action="api_logout",
+            obj=user,
+            old={"token_issued_at": _token_issued_at(previous)},
+            new={"token_issued_at": None},
+            reason=reason,
+        )
+
+
+def login_failure_record(*, username: str) -> AuditLog:
+    """Audit a refused log-in: the user it named, if one exists, and why it failed.
+
+    Nothing else is written: no user is created for an unknown name. The name as
+    typed is stored masked, since people type their ID or mobile number there.
+    """
+    User = get_user_model()
+    masked = mask_text(username)
+    try:
+        user = User._default_manager.get_by_natural_key(username)
+    except User.DoesNotExist:
+        user = None
+    if user is None:
+        target, reason = User(**{User.USERNAME_FIELD: masked}), "用户名不存在"
+    elif not user.is_active:
+        target, reason = user, "用户已停用"
+    else:
+        target, reason = user, "密码错误"
+    with transaction.atomic():
+        return audit_record(
+            actor=None,
+            actor_label="anonymous",
+            action="api_login_failed",
+            obj=target,
+            object_repr=masked,
+            reason=reason,
+        )

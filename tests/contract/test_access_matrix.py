@@ -9,7 +9,8 @@ whose records the row's id names; another applicant 李四 ("B"); the center's
 records are nobody else's: another applicant gets 404 (the id reveals
 nothing), staff get 403 (they are not applicants; they work in the admin and,
 for a loan application's stages, through the transition endpoints, each by
-their own role). A request that is refused, and any read, changes nothing.
+their own role). A request that is refused, and any read, changes nothing,
+except that a refused log-in adds its audit row (a security event).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ PUBLIC = (200, 200, 200, 200, 200, 200)
 OWN_RECORD = (401, 200, 404, 403, 403, 403)  # the owner's id in the URL
 OWN_LIST = (401, 200, 200, 403, 403, 403)  # no id: each applicant reads their own
 OWN_CREATE = (401, 201, 201, 403, 403, 403)
+
+# Refusals that are audited all the same, with the one audit action each adds.
+AUDITED_REFUSALS = {("POST", "/api/v1/auth/login/", 400): "api_login_failed"}
 
 
 def staff_step(role: str) -> tuple[int, ...]:
@@ -334,6 +338,20 @@ def test_every_row_names_all_roles_and_an_object_where_the_path_has_one():
 # --- the matrix ------------------------------------------------------------------------
 
 
+def _without_audited_refusal(
+    row: Row, status: int, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    """``after`` less the one audit row the refusal must add (it fails if that is not so)."""
+    action = AUDITED_REFUSALS.get((*row.key, status))
+    if action is None:
+        return after
+    label = "gjj.AuditLog"
+    added = after[label][len(before[label]) :]
+    assert after[label][: len(before[label])] == before[label]
+    assert [a["action"] for a in added] == [action], added
+    return {**after, label: before[label]}
+
+
 def _is_error_body(resp: Response) -> bool:
     try:
         body = resp.json()
@@ -358,7 +376,8 @@ def test_each_role_gets_exactly_its_status(make_world, row: Row):
             # Then a refusal is in the error format and changes nothing
             if resp.status_code >= 400:
                 assert _is_error_body(resp), (role, resp.content[:300])
-                assert db_state() == before, f"{role} 被拒绝后数据库有变化"
+                after = _without_audited_refusal(row, resp.status_code, before, db_state())
+                assert after == before, f"{role} 被拒绝后数据库有变化"
             # And a read changes nothing
             if row.method == "GET":
                 assert db_state() == before, f"{role} 读取后数据库有变化"

@@ -5,7 +5,9 @@ checked: the request adds audit rows, all naming the caller; one of them is the
 endpoint's action on the object it changed, with what it was and what it became;
 and the audit log's changelist finds that row by the caller's user name, by the
 object's type and id, and by the application number (or the depositor's name),
-for a superuser and for a clerk (经办).
+for a superuser and for a clerk (经办). Log-in and log-out are audited on the
+user whose token they issue or end; a refused log-in is audited too, on the
+user name it tried (masked), without the password.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.forms.models import model_to_dict
 from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from gjj.admin import AuditLogAdmin
 from gjj.models import AuditLog, IdempotencyRecord
 from tests.contract.test_access_matrix import MATRIX, Row, enumerated_endpoints
-from tests.contract.world import LOAN_BODY, ROLES, World, db_state
+from tests.contract.world import LOAN_BODY, PASSWORD, ROLES, World, db_state
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +40,9 @@ WD = "/api/v1/withdrawals"
 class Audited:
     action: str
     object_type: str
-    object_id: Pick
-    case: Pick  # a search term naming the case: its application number, or the person
+    # None: the object is the caller's own log-in, named by its id and its user name.
+    object_id: Pick | None
+    case: Pick | None  # a search term naming the case: its application number, or the person
     creates: bool = False  # a new object has no "before"
 
 
@@ -84,6 +90,8 @@ AUDITED: dict[tuple[str, str], Audited] = {
         lambda world, body: str(world.newcomer.pk),
         lambda world, body: world.newcomer.name,
     ),
+    ("POST", "/api/v1/auth/login/"): Audited("api_login", "auth.user", None, None),
+    ("POST", "/api/v1/auth/logout/"): Audited("api_logout", "auth.user", None, None),
     ("POST", f"{APPS}/"): Audited(
         "loan_application_create",
         "loans.loanapplication",
@@ -129,8 +137,6 @@ AUDITED: dict[tuple[str, str], Audited] = {
 NOT_AUDITED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/loans/quote/"): (),  # a calculation
     ("POST", "/api/v1/loans/quote/schedule/"): (),
-    ("POST", "/api/v1/auth/login/"): ("authtoken.Token",),  # issues the caller a token
-    ("POST", "/api/v1/auth/logout/"): ("authtoken.Token",),  # ends the caller's token
 }
 
 
@@ -181,6 +187,8 @@ def _found_in_admin(user: AbstractBaseUser, q: str, row: AuditLog) -> bool:
 def _actor(world: World, row: Row, role: str) -> AbstractBaseUser:
     if row.key == ("POST", "/api/v1/auth/signup/"):  # the new log-in signs itself up
         return get_user_model().objects.get(username=row.body(world)["username"])
+    if row.key == ("POST", "/api/v1/auth/login/"):  # whoever calls, 张伟's password logs him in
+        return world.owner.user
     user = world.user(role)
     assert user is not None
     return user
@@ -202,7 +210,8 @@ def test_a_successful_write_leaves_a_searchable_audit_row(make_world, row: Row, 
     assert added != []
     assert {(a.actor_id, a.actor_label) for a in added} == {(actor.pk, actor.get_username())}
     # And one is the endpoint's action on the object, from what it was to what it became
-    object_id = spec.object_id(world, body)
+    object_id = str(actor.pk) if spec.object_id is None else spec.object_id(world, body)
+    case = actor.get_username() if spec.case is None else spec.case(world, body)
     [audit] = [a for a in added if a.action == spec.action]
     assert (audit.object_type, audit.object_id) == (spec.object_type, object_id)
     assert isinstance(audit.new, dict) and audit.new != {}
@@ -217,7 +226,7 @@ def test_a_successful_write_leaves_a_searchable_audit_row(make_world, row: Row, 
         for q in (
             actor.get_username(),
             f"{spec.object_type} {object_id}",
-            spec.case(world, body),
+            case,
         ):
             assert _found_in_admin(staff, q, audit), (staff.get_username(), q)
 
@@ -264,3 +273,128 @@ def test_a_refused_write_leaves_no_audit_row(make_world):
     # Then both are refused, and nothing is audited
     assert (patched.status_code, submitted.status_code) == (404, 403)
     assert AuditLog.objects.filter(pk__gt=last).count() == 0
+
+
+# --- log-in and log-out ---------------------------------------------------------------
+
+
+def _row_text(row: AuditLog) -> str:
+    return repr(model_to_dict(row))
+
+
+def test_log_in_and_log_out_are_audited_on_the_user_without_the_token(make_world):
+    # Given 张伟, signed up with his mobile number as user name, and no token yet
+    world = make_world("none")
+    user = world.owner.user
+    api = APIClient()
+    last = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    # When he logs in, and then logs out with the token he was given
+    login = api.post(
+        "/api/v1/auth/login/", {"username": "13803530001", "password": PASSWORD}, format="json"
+    )
+    token = login.json()["token"]
+    issued_at = Token.objects.get(key=token).created.isoformat()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    logout = api.post("/api/v1/auth/logout/")
+    # Then there is one row for each, by him, on his user, naming the token by when it was issued
+    assert (login.status_code, logout.status_code) == (200, 204)
+    added = list(AuditLog.objects.filter(pk__gt=last).order_by("pk"))
+    assert [
+        (
+            a.action,
+            a.actor_id,
+            a.actor_label,
+            a.object_type,
+            a.object_id,
+            a.object_repr,
+            a.old,
+            a.new,
+            a.reason,
+        )
+        for a in added
+    ] == [
+        (
+            "api_login",
+            user.pk,
+            "13803530001",
+            "auth.user",
+            str(user.pk),
+            "13803530001",
+            {"token_issued_at": None},
+            {"token_issued_at": issued_at},
+            "API 登录",
+        ),
+        (
+            "api_logout",
+            user.pk,
+            "13803530001",
+            "auth.user",
+            str(user.pk),
+            "13803530001",
+            {"token_issued_at": issued_at},
+            {"token_issued_at": None},
+            "API 退出登录",
+        ),
+    ]
+    # And neither holds the token or the password
+    for row in added:
+        assert token not in _row_text(row)
+        assert PASSWORD not in _row_text(row)
+    # And the admin finds both by his user name and by his user, for a superuser and a clerk
+    for staff in (world.superuser, world.clerk):
+        for row in added:
+            assert _found_in_admin(staff, f"13803530001 {row.action}", row)
+            assert _found_in_admin(staff, f"auth.user {user.pk} {row.action}", row)
+
+
+@pytest.mark.parametrize(
+    "tried", ["owner_username", "unknown_id_number"], ids=["张伟的用户名", "未注册者的身份证号码"]
+)
+def test_a_refused_log_in_leaves_an_audit_row_without_the_password(make_world, tried: str):
+    # Given the world, and a user name tried at the log-in: 张伟's (his mobile number),
+    # or the ID number of 王芳, who has not signed up
+    world = make_world("none")
+    owner, id_number = world.owner.user, world.newcomer.id_number
+    username, object_id, shown, reason = {
+        "owner_username": (owner.username, str(owner.pk), "138****0001", "密码错误"),
+        "unknown_id_number": (
+            id_number,
+            "",
+            f"{id_number[:6]}********{id_number[-4:]}",
+            "用户名不存在",
+        ),
+    }[tried]
+    users = get_user_model().objects.count()
+    last = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    password = "Wrong-pass-2026!"
+    # When someone logs in with it and a wrong password
+    resp = APIClient().post(
+        "/api/v1/auth/login/", {"username": username, "password": password}, format="json"
+    )
+    # Then the log-in is refused as before
+    assert resp.status_code == 400
+    assert resp.json() == {
+        "code": "invalid_credentials",
+        "message": "用户名或密码错误",
+        "fields": {},
+    }
+    # And exactly one row records it: anonymous, on the user tried, masked, with the reason
+    [row] = AuditLog.objects.filter(pk__gt=last)
+    assert (
+        row.action,
+        row.actor_id,
+        row.actor_label,
+        row.object_type,
+        row.object_id,
+        row.object_repr,
+        row.old,
+        row.new,
+        row.reason,
+    ) == ("api_login_failed", None, "anonymous", "auth.user", object_id, shown, None, None, reason)
+    # And it holds neither the password nor the full user name; no user was created
+    assert password not in _row_text(row)
+    assert username not in _row_text(row)
+    assert get_user_model().objects.count() == users
+    # And the admin finds it by the masked name, for a superuser and a clerk
+    for staff in (world.superuser, world.clerk):
+        assert _found_in_admin(staff, f"{shown} api_login_failed", row)
