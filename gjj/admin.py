@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from gjj import services
 from gjj.errors import BusinessError
 from gjj.exports import ExportOnlyMixin
+from gjj.masking import mask_id_number
 from gjj.models import (
     AccountEntry,
     AuditLog,
@@ -24,7 +25,6 @@ from gjj.models import (
     PolicyParameter,
     ProvidentAccount,
     SpecialGroupMembership,
-    mask_id_number,
 )
 from gjj.policy import Key
 from gjj.resources import (

@@ -28,29 +28,12 @@ from import_export.formats import base_formats
 from import_export.forms import ExportForm
 from tablib import Dataset
 
-from gjj.logging import mask_text
-from gjj.models import mask_id_number
+from gjj.masking import mask_bank_account, mask_id_number, mask_phone, mask_text
 
 logger = logging.getLogger(__name__)
 
 # A cell opened in Excel must not run as a formula (text typed in by applicants).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def mask_phone(value: str) -> str:
-    """138****5678: first three and last four of a mobile number stay visible."""
-    if not value or len(value) <= 4:
-        return "*" * len(value)
-    if len(value) < 11:  # a short (landline) number keeps only its last four
-        return "*" * (len(value) - 4) + value[-4:]
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
-def mask_bank_account(value: str) -> str:
-    """6222****2222: first four and last four stay visible (the rule of the withdrawal lists)."""
-    if not value or len(value) <= 8:
-        return "****" if value else ""
-    return f"{value[:4]}****{value[-4:]}"
 
 
 # Names of the fields holding personal numbers, and how each is masked. A resource

@@ -1,24 +1,13 @@
-"""Log filter that masks resident ID numbers, phone numbers and bank accounts."""
+"""Log filter that masks resident ID numbers, phone numbers and bank accounts.
+
+The rules are ``gjj.masking``'s, the same as the admin's and the exports'.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
 
-_PATTERNS = [
-    # Resident ID (18 characters, last may be X).
-    (re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])"), r"\1********\2"),
-    # Mainland mobile numbers.
-    (re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)"), r"\1****\2"),
-    # Bank card / account numbers (12–19 digits).
-    (re.compile(r"(?<!\d)(\d{4})\d{4,11}(\d{4})(?!\d)"), r"\1****\2"),
-]
-
-
-def mask_text(text: str) -> str:
-    for pattern, repl in _PATTERNS:
-        text = pattern.sub(repl, text)
-    return text
+from gjj.masking import mask_text
 
 
 class MaskPIIFilter(logging.Filter):

@@ -8,16 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from gjj.masking import mask_id_number
 from gjj.policy import TermBand, ValueKind
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
-
-
-def mask_id_number(value: str) -> str:
-    """110101********1234: first six and last four stay visible."""
-    if not value or len(value) < 10:
-        return value
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 class Sex(models.TextChoices):

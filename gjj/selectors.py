@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,6 +34,9 @@ from gjj.policy import (
     parse_value,
     resolve,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 # A snapshot for a day up to today never changes: rows in force are immutable and
 # new rows must start after today. Such snapshots are kept in the process (no
@@ -146,6 +151,42 @@ def household_depositors(*, depositor: Depositor) -> list[Depositor]:
     if spouse is not None and spouse.relative_depositor is not None:
         members.append(spouse.relative_depositor)
     return members
+
+
+def household_ids(*, depositor: Depositor) -> list[int]:
+    """Depositor ids of the depositor's household, in ascending order.
+
+    ``household_depositors`` plus anyone who has recorded *this* depositor as
+    their current spouse, so a spouse recorded on one side only still joins
+    the couple.
+    """
+    ids = {d.pk for d in household_depositors(depositor=depositor)}
+    ids |= set(
+        FamilyMember.objects.filter(
+            relative_depositor=depositor, relation=Relation.SPOUSE, ended_on__isnull=True
+        ).values_list("depositor_id", flat=True)
+    )
+    return sorted(ids)
+
+
+def user_in_household(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    depositor: Depositor,
+    also_ids: Iterable[int] = (),
+) -> bool:
+    """Whether the log-in ``user`` is the depositor, one of the household, or one of ``also_ids``.
+
+    The check behind 回避: staff do not handle a case of their own household.
+    ``also_ids`` names further depositors the case involves (relatives drawing
+    from their own accounts). A log-in with no depositor record is in no household.
+    """
+    if user is None or user.pk is None:
+        return False
+    own = Depositor.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    if own is None:  # most staff are not depositors: one query and done
+        return False
+    return own in {*household_ids(depositor=depositor), *also_ids}
 
 
 def household_homes(*, depositor: Depositor, on: date, city: str = "阳泉") -> list[Home]:

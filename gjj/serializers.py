@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
 from gjj.fields import StrictBooleanField, StrictCharField, StrictRegexField
+from gjj.masking import mask_id_number
 from gjj.models import (
     Depositor,
     FamilyMember,
@@ -13,7 +14,6 @@ from gjj.models import (
     PfLoanRecord,
     ProvidentAccount,
     SpecialGroupMembership,
-    mask_id_number,
 )
 
 

@@ -32,7 +32,8 @@ from django.utils.safestring import SafeString
 from gjj.admin import ServiceAdmin
 from gjj.errors import BusinessError
 from gjj.exports import ExportOnlyMixin
-from gjj.models import AuditLog, mask_id_number
+from gjj.masking import mask_id_number
+from gjj.models import AuditLog
 from gjj.selectors import today_local
 from loans import selectors, services
 from loans.models import (

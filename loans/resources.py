@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from import_export.fields import Field
 
-from gjj.exports import ExportResource, MaskedField, mask_bank_account, masked_id, text
+from gjj.exports import ExportResource, MaskedField, masked_id, text
+from gjj.masking import mask_bank_account
 from loans.models import Loan, LoanApplication
 
 

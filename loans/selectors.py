@@ -3,9 +3,9 @@
 ``household_loan_facts`` turns what the center holds about a household into the
 engine's ``LoanFacts``. Documented choices:
 
-* Household: the applicant and the current spouse who is a depositor (gjj's
-  ``household_depositors``), plus anyone who has recorded *the applicant* as
-  their current spouse, so a one-sided spouse record still joins the couple.
+* Household: the applicant and the current spouse who is a depositor, plus
+  anyone who has recorded *the applicant* as their current spouse, so a
+  one-sided spouse record still joins the couple (gjj's ``household_ids``).
 * Homes: ``household_homes`` on the date (registered, not disposed, in 阳泉).
 * Prior provident loans: ``household_pf_loans`` (``PfLoanRecord``: the center's
   history, including this center's own disbursed loans), only those issued on
@@ -35,8 +35,8 @@ from gjj.models import Depositor, FamilyMember, ProvidentAccount, Relation
 from gjj.policy import Key, PolicySnapshot
 from gjj.selectors import (
     household_children,
-    household_depositors,
     household_homes,
+    household_ids,
     household_pf_loans,
     household_special_groups,
     policy_in_force,
@@ -56,17 +56,6 @@ from loans.schedules import Installment, RepaymentMethod, add_months, build_sche
 LOCAL_CITY = "阳泉"
 
 # --- households --------------------------------------------------------------------
-
-
-def household_ids(*, depositor: Depositor) -> list[int]:
-    """Depositor ids of the applicant's household (see the module docstring)."""
-    ids = {d.pk for d in household_depositors(depositor=depositor)}
-    ids |= set(
-        FamilyMember.objects.filter(
-            relative_depositor=depositor, relation=Relation.SPOUSE, ended_on__isnull=True
-        ).values_list("depositor_id", flat=True)
-    )
-    return sorted(ids)
 
 
 def current_spouse(*, depositor: Depositor) -> FamilyMember | None:

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gjj.fields import MoneyField, StrictBooleanField, StrictIntegerField, StrictRegexField
-from gjj.logging import mask_text
+from gjj.masking import mask_bank_account, mask_text
 from gjj.selectors import today_local
 from loans import selectors
 from loans.models import (
@@ -78,10 +78,7 @@ class MaskedAccountField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_representation(self, value: Any) -> str:
-        text = str(value or "")
-        if not text:
-            return ""
-        return f"{text[:4]}****{text[-4:]}" if len(text) > 8 else "****"
+        return mask_bank_account(str(value or ""))
 
 
 class MaskedTextField(serializers.CharField):

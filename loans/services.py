@@ -79,7 +79,7 @@ from gjj.errors import ActorNotAllowed, BusinessError, TransitionError
 from gjj.models import Depositor
 from gjj.money import daily_rate, round_fen, to_decimal
 from gjj.policy import Key, PolicySnapshot
-from gjj.selectors import policy_in_force, today_local
+from gjj.selectors import policy_in_force, today_local, user_in_household
 from gjj.services import audit_record, lock_in_pk_order, pf_loan_record_add, pf_loan_record_settle
 from loans import selectors
 from loans.engine import INPUT_ERROR_CODES, Decision, decide
@@ -265,10 +265,7 @@ def _require_applicant(application: LoanApplication, actor: Actor) -> None:
 
 def _require_not_own(application: LoanApplication, actor: Actor) -> None:
     """Staff stand aside from their own household's application (回避)."""
-    if actor is None or actor.pk is None:
-        return
-    household = selectors.household_ids(depositor=application.applicant)
-    if Depositor.objects.filter(user_id=actor.pk, pk__in=household).exists():
+    if user_in_household(user=actor, depositor=application.applicant):
         raise ActorNotAllowed("own_application", "不能办理本人或本家庭成员的贷款申请")
 
 

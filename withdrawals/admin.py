@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 
 from gjj.errors import BusinessError
 from gjj.exports import ExportOnlyMixin
-from gjj.models import mask_id_number
+from gjj.masking import mask_id_number
 from gjj.selectors import today_local
 from withdrawals import selectors, services
 from withdrawals.models import (

@@ -12,14 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from gjj.masking import mask_bank_account
 from gjj.models import MONEY, AccountEntry, Depositor, FamilyMember
-
-
-def mask_bank_account(value: str) -> str:
-    """6217****4567: first four and last four stay visible."""
-    if not value or len(value) <= 8:
-        return "****" if value else ""
-    return f"{value[:4]}****{value[-4:]}"
 
 
 class WithdrawalKind(models.TextChoices):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from import_export.fields import Field
 
 from gjj.exports import ExportResource, MaskedField, masked_id, text
-from withdrawals.models import WithdrawalApplication, mask_bank_account
+from gjj.masking import mask_bank_account
+from withdrawals.models import WithdrawalApplication
 
 
 class WithdrawalApplicationResource(ExportResource):

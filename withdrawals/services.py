@@ -19,7 +19,7 @@ are read at.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -34,7 +34,7 @@ from gjj.models import Depositor, EntryType, FamilyMember, WithdrawalReason
 from gjj.money import round_fen, to_decimal
 from gjj.policy import Key
 from gjj.roles import APPROVER, CLERK
-from gjj.selectors import household_homes, policy_in_force, today_local
+from gjj.selectors import household_homes, policy_in_force, today_local, user_in_household
 from gjj.services import Posting, account_entries_post, audit_record, lock_in_pk_order
 from withdrawals import selectors
 from withdrawals.models import (
@@ -128,9 +128,29 @@ def _is_user_of(actor: Actor, depositor: Depositor) -> bool:
     return actor is not None and actor.pk is not None and depositor.user_id == actor.pk
 
 
-def _require_applicant_or_clerk(actor: Actor, applicant: Depositor, doing: str) -> None:
-    if not (_is_user_of(actor, applicant) or _has_role(actor, CLERK)):
+def _drawing_ids(app: WithdrawalApplication) -> list[int]:
+    return list(app.members.values_list("depositor_id", flat=True))
+
+
+def _require_not_own(actor: Actor, applicant: Depositor, drawing_ids: Iterable[int] = ()) -> None:
+    """Staff stand aside (回避) from a case of their own household.
+
+    The household is the applicant and the spouse (recorded on either side);
+    every depositor named to draw (a parent or child of a purchase) counts too,
+    since the case spends their money.
+    """
+    if user_in_household(user=actor, depositor=applicant, also_ids=drawing_ids):
+        raise ActorNotAllowed("own_application", "不能办理本人或本家庭成员的提取申请")
+
+
+def _require_applicant_or_clerk(
+    actor: Actor, applicant: Depositor, doing: str, drawing_ids: Iterable[int] = ()
+) -> None:
+    if _is_user_of(actor, applicant):
+        return
+    if not _has_role(actor, CLERK):
         raise ActorNotAllowed("not_applicant", f"只有申请人本人或经办人员可以{doing}")
+    _require_not_own(actor, applicant, drawing_ids)  # a clerk acting for the applicant
 
 
 def _lock_application(application: WithdrawalApplication) -> WithdrawalApplication:
@@ -335,10 +355,15 @@ def _check_purchase(
         if account is None:
             raise BusinessError("no_account", f"{d.depositor.name}没有个人公积金账户")
         if check_balances and d.amount > account.balance:
-            raise BusinessError(
-                "exceeds_balance",
-                f"{d.depositor.name}申请提取{d.amount}元，超过其账户余额{account.balance}元",
-            )
+            # The buyer reads this message: a relative's balance is the relative's
+            # to disclose (by consenting), so only the buyer's own figure is shown.
+            if d.depositor.pk == buyer.pk:
+                message = (
+                    f"{d.depositor.name}申请提取{d.amount}元，超过其账户余额{account.balance}元"
+                )
+            else:
+                message = f"{d.depositor.name}申请提取{d.amount}元，超过其账户可提取金额"
+            raise BusinessError("exceeds_balance", message)
     total = sum((d.amount for d in draws), Decimal("0.00"))
     if total > limits.own_funds:
         raise BusinessError(
@@ -415,6 +440,10 @@ def purchase_application_create(
     with transaction.atomic():
         lock_in_pk_order(Depositor, [applicant.pk])  # one create at a time per applicant
         draws = _resolve_draws(buyer=applicant, members=members)
+        # A clerk may not enter a purchase that draws on their own account either.
+        _require_applicant_or_clerk(
+            actor, applicant, "提出提取申请", [d.depositor.pk for d in draws]
+        )
         limits = _check_purchase(
             buyer=applicant,
             draws=draws,
@@ -644,8 +673,10 @@ def withdrawal_submit(
     with transaction.atomic():
         app = _lock_application(application)
         _check_transition(app, S.SUBMITTED)
-        _require_applicant_or_clerk(actor, app.applicant, "提交申请")
         members = _locked_members(app)
+        _require_applicant_or_clerk(
+            actor, app.applicant, "提交申请", [m.depositor_id for m in members]
+        )
         app.applied_on = on
         if app.kind == WithdrawalKind.RENTAL:
             app.rent_year = on.year
@@ -670,8 +701,7 @@ def withdrawal_accept(
         app = _lock_application(application)
         _check_transition(app, S.ACCEPTED)
         _require_role(actor, [CLERK], "受理提取申请")
-        if _is_user_of(actor, app.applicant):
-            raise ActorNotAllowed("own_application", "不能受理本人的提取申请")
+        _require_not_own(actor, app.applicant, _drawing_ids(app))
         app.accepted_at = timezone.now()
         app.accepted_by = actor if actor is not None and actor.pk else None
         app.decision_due_on = selectors.decision_due_on(accepted_on=on)
@@ -717,6 +747,7 @@ def member_consent_record(
         if _is_user_of(actor, locked.depositor):
             channel = ConsentChannel.ONLINE
         elif _has_role(actor, CLERK):
+            _require_not_own(actor, app.applicant, _drawing_ids(app))
             channel = ConsentChannel.COUNTER
             if not evidence.strip():
                 raise BusinessError("evidence_required", "柜台记录授权必须注明依据（如授权书编号）")
@@ -788,10 +819,7 @@ def withdrawal_approve(
         _check_transition(app, S.APPROVED)
         _require_role(actor, [APPROVER], "核准提取")
         members = _locked_members(app)
-        if _is_user_of(actor, app.applicant) or any(
-            _is_user_of(actor, m.depositor) for m in members
-        ):
-            raise ActorNotAllowed("own_application", "不能审批本人或本人参与提取的申请")
+        _require_not_own(actor, app.applicant, [m.depositor_id for m in members])
         threshold = _four_eyes_threshold(on)
         if (
             threshold is not None
@@ -895,8 +923,7 @@ def withdrawal_reject(
         _check_transition(app, S.REJECTED)
         roles = [CLERK, APPROVER] if app.status == S.SUBMITTED else [APPROVER]
         _require_role(actor, roles, "作出不予提取决定")
-        if _is_user_of(actor, app.applicant):
-            raise ActorNotAllowed("own_application", "不能审批本人的提取申请")
+        _require_not_own(actor, app.applicant, _drawing_ids(app))
         app.decided_at = timezone.now()
         app.decided_by = actor if actor is not None and actor.pk else None
         app.decision_reason = reason.strip()[:500]
@@ -919,6 +946,7 @@ def withdrawal_cancel(
         _check_transition(app, S.CANCELLED)
         if not _is_user_of(actor, app.applicant):
             _require_role(actor, [CLERK], "代申请人撤回申请")
+            _require_not_own(actor, app.applicant, _drawing_ids(app))
             if not reason.strip():
                 raise BusinessError("reason_required", "经办人员代为撤回必须填写原因")
         app.cancelled_at = timezone.now()

@@ -20,7 +20,7 @@ from django.db import transaction
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
-from gjj.models import mask_id_number
+from gjj.masking import mask_id_number
 from tests.contract.test_access_matrix import MATRIX, Row
 from tests.contract.world import ROLES, World, strings_in, unmasked
 

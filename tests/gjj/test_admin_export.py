@@ -12,7 +12,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from gjj import services
-from gjj.exports import ExportResource, mask_phone, mask_snapshot
+from gjj.exports import ExportResource, mask_snapshot
+from gjj.masking import mask_phone
 from gjj.models import AccountEntry, Depositor, EntryType, ProvidentAccount
 from gjj.resources import DepositorResource
 from tests import factories

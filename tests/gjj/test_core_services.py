@@ -9,7 +9,8 @@ import pytest
 
 from gjj import services
 from gjj.errors import BusinessError, TransitionError
-from gjj.models import AccountStatus, AuditLog, Relation, mask_id_number
+from gjj.masking import mask_id_number
+from gjj.models import AccountStatus, AuditLog, Relation
 from tests import factories
 
 pytestmark = pytest.mark.django_db

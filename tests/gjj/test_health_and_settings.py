@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from gjj.logging import MaskPIIFilter, mask_text
+from gjj.logging import MaskPIIFilter
+from gjj.masking import mask_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -245,6 +245,14 @@ def test_bad_filter_and_limit_queries_are_400(api_a):
     assert resp.json()["fields"]["contract_date"][0]["code"] == "required"
     resp = api_a.get(f"{BASE}/limits/purchase/", {"price": "", "contract_date": "2025-01-01"})
     assert (resp.status_code, resp.json()["fields"]["price"][0]["code"]) == (400, "format")
+    # A blank optional amount or year is malformed too, not "use the default"
+    resp = api_a.get(
+        f"{BASE}/limits/purchase/",
+        {"price": "26", "contract_date": "2025-01-01", "loans_amount": ""},
+    )
+    assert (resp.status_code, resp.json()["fields"]["loans_amount"][0]["code"]) == (400, "format")
+    resp = api_a.get(f"{BASE}/limits/rental/", {"year": ""})
+    assert (resp.status_code, resp.json()["fields"]["year"][0]["code"]) == (400, "invalid")
 
 
 def test_money_may_be_a_json_integer(api_a):
@@ -337,6 +345,22 @@ def test_a_declining_spouse_drops_out(api_a, api_b, couple):
     detail = api_a.get(f"{BASE}/applications/{app['id']}/").json()
     assert detail["amount"] == "10000.00"
     assert [m["consent_status"] for m in detail["members"]] == ["accepted", "declined"]
+
+
+def test_a_relatives_balance_is_not_in_the_refusal_the_buyer_reads(api_a, couple):
+    # Given Bob (Alice's spouse) holds 20,000.00, and Alice asks him for a cent more
+    body = purchase_body(
+        couple["spouse_fm"],
+        members=[
+            {"relation": "self", "amount": "10000.00"},
+            {"relation": "spouse", "family_member": couple["spouse_fm"].pk, "amount": "20000.01"},
+        ],
+    )
+    resp = api_a.post(f"{BASE}/applications/", body, format="json")
+    # Then she is refused without learning his balance
+    assert (resp.status_code, resp.json()["code"]) == (400, "exceeds_balance")
+    assert resp.json()["message"] == "鲍勃申请提取20000.01元，超过其账户可提取金额"
+    assert "20000.00" not in resp.content.decode()
 
 
 def test_purchase_over_own_funds_is_a_400(api_a, couple):

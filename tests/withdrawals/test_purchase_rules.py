@@ -125,9 +125,20 @@ def test_each_member_at_most_their_own_balance(build, family, amount, ok):
         return
     with pytest.raises(BusinessError) as err:
         build.purchase(family["buyer"], members, on=date(2025, 3, 1))
+    # The buyer reads the refusal: the father's balance is not in it
     assert (err.value.code, err.value.message) == (
         "exceeds_balance",
-        "父亲申请提取50000.01元，超过其账户余额50000.00元",
+        "父亲申请提取50000.01元，超过其账户可提取金额",
+    )
+    assert "50000.00" not in err.value.message
+
+
+def test_the_buyers_own_draw_above_his_balance_names_his_balance(build, family):
+    with pytest.raises(BusinessError) as err:
+        build.purchase(family["buyer"], [("self", None, "50000.01")], on=date(2025, 3, 1))
+    assert (err.value.code, err.value.message) == (
+        "exceeds_balance",
+        "买房人申请提取50000.01元，超过其账户余额50000.00元",
     )
 
 
