@@ -454,11 +454,13 @@ def month_chart(*, on: date, loans: bool, withdrawals: bool) -> MonthChart:
         tiers: list[tuple[list[str], Decimal]] = []
         groups: list[tuple[list[str], Decimal]] = []
         for w in approved_withdrawals_in_month(on=on):
-            homes = len(household_homes(depositor=w.applicant, on=w.applied_on))
+            homes, codes = w.approved_homes, w.approved_groups
+            if homes is None or codes is None:  # approved before these were frozen
+                homes = len(household_homes(depositor=w.applicant, on=w.applied_on))
+                codes = special_groups_for_rental(
+                    depositor=w.applicant, on=w.applied_on, policy=policy_in_force(on=w.applied_on)
+                )
             tiers.append(([withdrawal_homes_label(homes)], w.amount))
-            codes = special_groups_for_rental(
-                depositor=w.applicant, on=w.applied_on, policy=policy_in_force(on=w.applied_on)
-            )
             groups.append((_group_labels(codes), w.amount))
         wd_tier = _series("提取：按申请日家庭住房套数", tiers, ["无房", "1套"])
         wd_group = _series("提取：按特定群体", groups, GROUP_ORDER)

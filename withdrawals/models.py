@@ -128,6 +128,12 @@ class WithdrawalApplication(models.Model):
         related_name="+",
     )
     decision_reason = models.CharField("审批意见", max_length=500, blank=True)
+    # The household as on the application date, frozen when approved so reports
+    # need not rebuild it per case.
+    approved_homes = models.PositiveSmallIntegerField(
+        "核准时认定家庭住房套数", null=True, blank=True, editable=False
+    )
+    approved_groups = models.JSONField("核准时认定特定群体", null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField("撤回时间", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

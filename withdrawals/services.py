@@ -890,12 +890,27 @@ def withdrawal_approve(
         app.decided_at = timezone.now()
         app.decided_by = actor if actor is not None and actor.pk else None
         app.decision_reason = reason.strip()[:500]
+        app.approved_homes = len(household_homes(depositor=app.applicant, on=app.applied_on))
+        app.approved_groups = sorted(
+            selectors.special_groups_for_rental(
+                depositor=app.applicant,
+                on=app.applied_on,
+                policy=policy_in_force(on=app.applied_on),
+            )
+        )
         _move(
             app,
             S.APPROVED,
             actor=actor,
             reason=reason,
-            fields=["amount", "decided_at", "decided_by", "decision_reason"],
+            fields=[
+                "amount",
+                "decided_at",
+                "decided_by",
+                "decision_reason",
+                "approved_homes",
+                "approved_groups",
+            ],
             extra={"paid": str(total)},
         )
     return app

@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from gjj import roles
-from gjj.dashboard import dashboard_for
+from gjj.dashboard import dashboard_for, month_chart
 from gjj.models import PolicyParameter
 from gjj.policy import Key
 from gjj.selectors import policy_cache_clear
@@ -394,6 +397,44 @@ def test_the_month_chart_counts_approvals_by_tier_and_special_group(client, free
     assert "提取：按特定群体（3件，22,500.00元）" in html
     assert '<div class="gjj-bar-row" data-label="引进人才" data-count="1">' in html
     assert "width:100%" in html and "width:50%" in html
+
+
+def test_withdrawal_bars_read_the_household_frozen_at_approval(freeze, staff, build):
+    # Given a 引进人才 renter approved on 2025-06-10
+    on = date(2025, 6, 10)
+    talent = applicant(staff.clerk, name="人才租客")
+    membership = build.group(talent, "talent")
+    app = build.rental(talent, "1500.00", on=on)
+    app = wd_services.withdrawal_submit(application=app, actor=staff.clerk, on=on)
+    app = wd_services.withdrawal_accept(application=app, actor=staff.clerk, on=on)
+    app = wd_services.withdrawal_approve(application=app, actor=staff.approver, on=on)
+    # Then the approval froze the household as on the application date
+    app.refresh_from_db()
+    assert (app.approved_homes, app.approved_groups) == (0, ["talent"])
+
+    # When the membership is later revoked
+    type(membership).objects.filter(pk=membership.pk).update(revoked_at=timezone.now())
+    chart = month_chart(on=date(2025, 6, 16), loans=False, withdrawals=True)
+    # Then the bar still counts the group the approval was made under
+    assert {b.label: b.count for b in chart.withdrawals_by_group.bars if b.count} == {"引进人才": 1}
+
+
+def test_the_withdrawal_chart_costs_the_same_queries_however_many_approvals(freeze, staff, build):
+    # Given one rental approved in June
+    on = date(2025, 6, 10)
+    rental_in(build, staff, "approved", name="租客一", on=on)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            month_chart(on=date(2025, 6, 16), loans=False, withdrawals=True)
+        return len(ctx.captured_queries)
+
+    one = queries()
+    # When four more are approved
+    for n in range(4):
+        rental_in(build, staff, "approved", name=f"租客{n + 2}", on=on)
+    # Then drawing the chart takes no more queries than before
+    assert queries() == one == 1
 
 
 # --- who sees what -----------------------------------------------------------------------
