@@ -245,9 +245,8 @@ def total_interest(
 ) -> Decimal:
     """Interest over the whole schedule, without building its rows (quotes need only this).
 
-    The same arithmetic as ``_amortize_fen`` in one tight loop: every quote runs
-    it, and a generator's per-month overhead was most of its time. A property
-    test holds the two to the same totals.
+    The same arithmetic as ``_amortize_fen`` without a generator or rows: every
+    quote runs it. A property test holds the two to the same totals.
     """
     method = RepaymentMethod(method)
     if method is not RepaymentMethod.EQUAL_INSTALLMENT:
@@ -270,19 +269,35 @@ def total_interest(
         level_payment(principal=principal, annual_rate_percent=annual_rate_percent, months=months)
         * 100
     )
-    outstanding = int(principal * 100)
+    start = int(principal * 100)
+    # Each month: outstanding += interest − payment, so the interest paid over
+    # the first n−1 months is (n−1)·payment − (start − outstanding) and only the
+    # outstanding need be carried. The payment is at least the first month's
+    # interest, so no part is ever negative; only a part larger than what is
+    # owed (amounts of a few fen) needs the clamped loop, and then the
+    # outstanding ends below zero.
+    twice_num = 2 * num
+    outstanding = start
+    for _ in range(months - 1):
+        outstanding += (outstanding * twice_num + den) // twice_den - payment
+    if outstanding < 0:
+        return _yuan(_clamped_level_interest(start, payment, months, num, den))
+    last = (outstanding * twice_num + den) // twice_den
+    return _yuan((months - 1) * payment - (start - outstanding) + last)
+
+
+def _clamped_level_interest(start: int, payment: int, months: int, num: int, den: int) -> int:
+    """``_amortize_fen``'s 等额本息 months with the clamp, summed (tiny amounts only)."""
+    twice_den = 2 * den
+    outstanding = start
     fen = 0
     for _ in range(months - 1):
         interest = (2 * outstanding * num + den) // twice_den
-        part = payment - interest
-        if part < 0:
-            part = 0
-        elif part > outstanding:
-            part = outstanding
+        part = min(max(payment - interest, 0), outstanding)
         outstanding -= part
         fen += interest
     # The last month pays off what is left, with its interest.
-    return _yuan(fen + (2 * outstanding * num + den) // twice_den)
+    return fen + (2 * outstanding * num + den) // twice_den
 
 
 def schedule_totals(installments: Iterable[Installment]) -> tuple[Decimal, Decimal]:

@@ -300,6 +300,36 @@ def test_total_interest_is_the_schedules_interest(
     assert got == expected
 
 
+def test_total_interest_of_a_few_fen_matches_the_clamped_schedule() -> None:
+    """Given amounts of a few fen, where rounding makes a month's principal part
+    larger than what is owed (the schedule clamps it), the total still equals the
+    schedule's interest, for every amount, rate and term in the grid."""
+    clamped = 0
+    for fen in range(1, 301):
+        for rate in (D("2.100"), D("2.600"), D("3.325"), D("8.000")):
+            for months in (2, 3, 12, 59, 360):
+                principal = D(fen) / 100
+                rows = build_schedule(
+                    principal=principal,
+                    annual_rate_percent=rate,
+                    months=months,
+                    method=RepaymentMethod.EQUAL_INSTALLMENT,
+                    first_due_date=date(2025, 1, 1),
+                )
+                expected = sum((i.interest for i in rows), D("0"))
+                level = level_payment(
+                    principal=principal, annual_rate_percent=rate, months=months
+                )
+                clamped += any(i.payment < level for i in rows[:-1])
+                assert total_interest(
+                    principal=principal,
+                    annual_rate_percent=rate,
+                    months=months,
+                    method=RepaymentMethod.EQUAL_INSTALLMENT,
+                ) == expected, (principal, rate, months)
+    assert clamped > 0  # the grid reaches the clamped case
+
+
 def test_interest_rounds_exact_halves_up() -> None:
     """Given 30.00 at 2.6% (i = 13/6000), the month's interest is exactly 6.5 fen:
     half-up gives 0.07."""
