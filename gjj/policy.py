@@ -101,6 +101,11 @@ class Citation:
     row: str  # stable row reference, e.g. "param:12" or "rate:3"
 
     def as_dict(self) -> dict[str, Any]:
+        # A copy of the one built per row: a quote cites the same few rows many times.
+        return self._json.copy()
+
+    @cached_property
+    def _json(self) -> dict[str, Any]:
         return {
             "document": self.document,
             "article": self.article,
