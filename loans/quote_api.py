@@ -41,6 +41,7 @@ from loans.engine import (
     decide,
 )
 from loans.openapi_examples import QUOTE_EXAMPLES, SCHEDULE_EXAMPLES
+from loans.quote_json import quote_facts_from_json
 from loans.schedules import RepaymentMethod, add_months, build_schedule, schedule_totals
 
 
@@ -220,11 +221,17 @@ EXAMPLE_REQUEST = {
 }
 
 
-def quote_decide(serializer: QuoteRequestSerializer) -> Decision:
+def quote_decide(request: Request) -> Decision:
     """Run the engine. Well-formed input always gets a decision (200): facts that do
     not fit together (a voucher above the price, a birth date without sex) are
-    refusals with their codes, like any other reason not to lend."""
-    on, facts = serializer.to_facts()
+    refusals with their codes, like any other reason not to lend. Malformed input
+    is a 400 from the serializer."""
+    read = quote_facts_from_json(request)
+    if read is None:
+        ser = QuoteRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        read = ser.to_facts()
+    on, facts = read
     return decide(facts, policy_in_force(on=on))
 
 
@@ -254,9 +261,7 @@ class QuoteView(QuoteThrottled):
         ],
     )
     def post(self, request: Request) -> Response:
-        ser = QuoteRequestSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        return Response(quote_body(quote_decide(ser)))
+        return Response(quote_body(quote_decide(request)))
 
 
 class QuoteScheduleView(QuoteThrottled):
@@ -270,9 +275,7 @@ class QuoteScheduleView(QuoteThrottled):
         ],
     )
     def post(self, request: Request) -> Response:
-        ser = QuoteRequestSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        decision = quote_decide(ser)
+        decision = quote_decide(request)
         if not (decision.eligible and decision.loan_amount and decision.annual_rate_percent):
             # Refused: the quote says why; there is no schedule to show.
             return Response(
