@@ -25,12 +25,17 @@ class FixedWindowScopedThrottle(ScopedRateThrottle):
         now = int(time.time())
         self.window_end = now - now % self.duration + self.duration
         key = self.cache_format % {"scope": self.scope, "ident": f"{ident}:{self.window_end}"}
-        self.cache.add(key, 0, self.duration + 1)
         try:
-            count = self.cache.incr(key)
-        except ValueError:  # expired between add and incr
-            self.cache.set(key, 1, self.duration + 1)
-            count = 1
+            count = self.cache.incr(key)  # one cache call for all but a window's first request
+        except ValueError:
+            # First in the window: create the counter. add() keeps a counter another
+            # thread or process created meanwhile, and incr counts this request.
+            self.cache.add(key, 0, self.duration + 1)
+            try:
+                count = self.cache.incr(key)
+            except ValueError:  # expired between add and incr
+                self.cache.set(key, 1, self.duration + 1)
+                count = 1
         return count <= self.num_requests
 
     def wait(self) -> float:
