@@ -6,18 +6,15 @@ force on ``as_of`` comes from the cached snapshot, and the engine decides.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
-from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import APIView
 
 from gjj.fields import (
@@ -45,37 +42,6 @@ from loans.quote_json import quote_facts_from_json
 from loans.schedules import RepaymentMethod, add_months, build_schedule, schedule_totals
 
 
-class FieldsOncePerThread:
-    """Build a serializer's fields once per thread instead of for every request.
-
-    DRF deep-copies every declared field (and nested serializer) into each new
-    serializer so that one instance may alter its fields without touching
-    others; that copying was the largest single cost of a quote. These
-    serializers never alter their fields, and a thread handles one request at a
-    time, so each thread keeps one set and binds it to the serializer in use.
-    """
-
-    _fields_by_thread = threading.local()
-
-    @cached_property
-    def fields(self) -> BindingDict:
-        built: dict[type, BindingDict] = self._fields_by_thread.__dict__
-        fields = built.get(type(self))
-        if fields is None:
-            fields = built[type(self)] = serializers.Serializer.fields.func(self)  # type: ignore[attr-defined]
-            return fields
-        # Already bound (names, sources): only the owner changes.
-        fields.serializer = self
-        for field in fields.values():
-            field.parent = self
-        return fields
-
-    @cached_property
-    def _writable_fields(self) -> list[serializers.Field]:  # type: ignore[override]
-        # DRF walks the fields mapping for every lookup; a list is enough here.
-        return [f for f in self.fields.values() if not f.read_only]
-
-
 class PriorPfLoanSerializer(serializers.Serializer):
     issued_on = serializers.DateField(help_text="发放日期")
     settled = StrictBooleanField(help_text="是否已结清")
@@ -89,7 +55,7 @@ class CommercialLoanSerializer(serializers.Serializer):
     remaining_term_months = StrictIntegerField(min_value=1, max_value=600)
 
 
-class QuoteRequestSerializer(FieldsOncePerThread, serializers.Serializer):
+class QuoteRequestSerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False, help_text="试算日期，默认今天（北京时间）")
     property_type = serializers.ChoiceField(
         choices=[(p.value, p.label) for p in PropertyType], help_text="商品住房或保障性住房"

@@ -354,3 +354,21 @@ def test_bodies_the_fast_path_declines_still_get_the_serializers_400(
         assert body["code"] == "parse_error"
     else:
         assert field in body["fields"], body
+
+
+@pytest.mark.parametrize("url", ["/api/v1/loans/quote/", "/api/v1/loans/quote/schedule/"])
+def test_a_well_formed_quote_never_builds_the_serializer(monkeypatch, url: str) -> None:
+    # Given the serializer made unusable
+    import loans.quote_api
+
+    def unusable(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("serializer built for a well-formed body")
+
+    monkeypatch.setattr(loans.quote_api, "QuoteRequestSerializer", unusable)
+    # When the documented request is posted as plain JSON
+    resp = APIClient().post(url, EXAMPLE_REQUEST, format="json")
+    # Then it is answered from the fast path alone
+    assert resp.status_code == 200
+    body = resp.json()
+    quote = body.get("quote", body)
+    assert (quote["eligible"], quote["loan_amount"]) == (True, "800000.00")
