@@ -249,19 +249,11 @@ def total_interest(
     quote runs it. A property test holds the two to the same totals.
     """
     method = RepaymentMethod(method)
-    if method is not RepaymentMethod.EQUAL_INSTALLMENT:
-        fen = 0
-        for _, _, interest, _ in _amortize_fen(
-            principal=principal,
-            annual_rate_percent=annual_rate_percent,
-            months=months,
-            method=method,
-        ):
-            fen += interest
-        return _yuan(fen)
     _check(principal, annual_rate_percent, months)
     if principal != round_fen(principal):
         raise ValueError("本金必须精确到分")
+    if method is RepaymentMethod.EQUAL_PRINCIPAL:
+        return _yuan(_equal_principal_interest(principal, annual_rate_percent, months))
     num, den = annual_rate_percent.as_integer_ratio()
     den *= 1200
     twice_den = 2 * den
@@ -284,6 +276,34 @@ def total_interest(
         return _yuan(_clamped_level_interest(start, payment, months, num, den))
     last = (outstanding * twice_num + den) // twice_den
     return _yuan((months - 1) * payment - (start - outstanding) + last)
+
+
+def _equal_principal_interest(principal: Decimal, annual_rate_percent: Decimal, months: int) -> int:
+    """等额本金 interest in fen: the outstanding falls by the same part each month."""
+    num, den = annual_rate_percent.as_integer_ratio()
+    den *= 1200
+    twice_den = 2 * den
+    twice_num = 2 * num
+    outstanding = int(principal * 100)
+    part = int(round_fen(principal / months) * 100)
+    if part * (months - 1) > outstanding:
+        # Rounding up made the even parts overrun a principal of a few fen: the
+        # schedule clamps them, so sum the schedule itself.
+        return sum(
+            interest
+            for _, _, interest, _ in _amortize_fen(
+                principal=principal,
+                annual_rate_percent=annual_rate_percent,
+                months=months,
+                method=RepaymentMethod.EQUAL_PRINCIPAL,
+            )
+        )
+    fen = 0
+    for _ in range(months - 1):
+        fen += (outstanding * twice_num + den) // twice_den
+        outstanding -= part
+    # The last month takes what is left.
+    return fen + (outstanding * twice_num + den) // twice_den
 
 
 def _clamped_level_interest(start: int, payment: int, months: int, num: int, den: int) -> int:
