@@ -23,7 +23,8 @@ from gjj.selectors import today_local
 from loans.engine import CommercialLoan, LoanFacts, PriorPfLoan, PropertyType, SpecialGroup
 from loans.schedules import RepaymentMethod
 
-# Only plain UTF-8 JSON; other content types and charsets take DRF's parser.
+# Only plain UTF-8 JSON (compared lower-cased, as Django and DRF read them);
+# other content types and charsets take DRF's parser.
 JSON_CONTENT_TYPES = frozenset(
     {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
 )
@@ -96,7 +97,7 @@ def _money(value: Money | Unset) -> Decimal | None:
 
 def quote_facts_from_json(request: Request) -> tuple[date, LoanFacts] | None:
     """(as_of, facts) when the body is plain JSON in the strict subset, else None."""
-    if request.META.get("CONTENT_TYPE") not in JSON_CONTENT_TYPES:
+    if request.META.get("CONTENT_TYPE", "").lower() not in JSON_CONTENT_TYPES:
         return None
     try:
         q = _decoder.decode(request.body)

@@ -332,6 +332,17 @@ def test_other_content_types_are_left_to_drf(content_type: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "content_type",
+    ["Application/JSON", "application/json;charset=UTF-8", "application/json; charset=utf-8"],
+)
+def test_utf8_json_in_any_spelling_takes_the_fast_path(content_type: str) -> None:
+    raw = json.dumps(EXAMPLE_REQUEST, ensure_ascii=False).encode()
+    fast = quote_facts_from_json(request_of(raw, content_type))
+    assert fast is not None
+    assert normal(fast) == normal(serializer_read(request_of(raw, content_type)))
+
+
+@pytest.mark.parametrize(
     ("raw", "field"),
     [
         (b'{"property_type": "commercial", "term_months": 360, "homes_owned": 0}x', None),
