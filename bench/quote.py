@@ -1,6 +1,6 @@
 """Quote endpoint throughput and latency, beside a bare DRF endpoint on the same server.
 
-    .venv/bin/python bench/quote.py [--seconds 15] [--connections 32] [--workers 3]
+    .venv/bin/python bench/quote.py [--seconds 15] [--rounds 3] [--workers 3] [--threads 8]
 
 Starts gunicorn on 127.0.0.1 with the project's settings (plus one bare DRF
 view), drives both endpoints with wrk (Debian package ``wrk``) using the same
@@ -61,13 +61,33 @@ def wrk(url: str, seconds: int, connections: int, script: str) -> dict[str, floa
     return {"rps": rps, "p50": ms("50"), "p99": ms("99")}
 
 
+def documented_bodies(env: dict[str, str]) -> list[dict]:
+    """The quote requests the API documents (OpenAPI examples), read from the project."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from loans.openapi_examples import QUOTE_EXAMPLES
+    from loans.quote_api import EXAMPLE_REQUEST
+
+    return [EXAMPLE_REQUEST, *(e.value for e in QUOTE_EXAMPLES if e.request_only)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--port", type=int, default=8790)
+    ap.add_argument(
+        "--bodies",
+        choices=["one", "documented"],
+        default="one",
+        help="one: the body above; documented: the API's documented quote requests in turn",
+    )
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk 未安装：apt-get install wrk")
@@ -82,6 +102,7 @@ def main() -> None:
     )
     if "DATABASE_URL" not in env:
         env["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    bodies = [BODY] if args.bodies == "one" else documented_bodies(env)
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
@@ -97,7 +118,7 @@ def main() -> None:
             "-k",
             "gthread",
             "--threads",
-            "8",
+            str(args.threads),
             "--log-level",
             "warning",
         ],
@@ -114,18 +135,28 @@ def main() -> None:
                 time.sleep(0.5)
         # Both endpoints must really answer 200 with their full work done.
         for path, check in (("/bench/bare/", "ok"), ("/api/v1/loans/quote/", "eligible")):
-            req = urllib.request.Request(
-                base + path,
-                data=json.dumps(BODY).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                answer = json.loads(resp.read())
-                if resp.status != 200 or answer.get(check) is not True:
-                    raise SystemExit(f"{path} answered {resp.status}: {answer}")
+            for body in bodies:
+                req = urllib.request.Request(
+                    base + path,
+                    data=json.dumps(body).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    answer = json.loads(resp.read())
+                    if resp.status != 200 or not isinstance(answer.get(check), bool):
+                        raise SystemExit(f"{path} answered {resp.status}: {answer}")
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-            f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
-            f.write(f"wrk.body = {json.dumps(json.dumps(BODY))}\n")
+            # Each connection sends the bodies in turn.
+            literals = ", ".join(json.dumps(json.dumps(b)) for b in bodies)
+            f.write(
+                f"local bodies = {{{literals}}}\n"
+                "local i = 0\n"
+                "request = function()\n"
+                "  i = i % #bodies + 1\n"
+                '  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, '
+                "bodies[i])\n"
+                "end\n"
+            )
             script = f.name
         # Warm both paths (policy cache, imports) before measuring.
         for path in ("/bench/bare/", "/api/v1/loans/quote/"):
@@ -149,8 +180,9 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, database {env['DATABASE_URL'].split(':')[0]}, "
-        f"gunicorn {args.workers} gthread workers × 8 threads, wrk 2 threads × "
-        f"{args.connections} connections, {args.rounds} rounds × {args.seconds}s (median)"
+        f"gunicorn {args.workers} gthread workers × {args.threads} threads, wrk 2 threads × "
+        f"{args.connections} connections, {args.rounds} rounds × {args.seconds}s (median), "
+        f"bodies: {args.bodies} ({len(bodies)})"
     )
     print("| endpoint | requests/s | p50 ms | p99 ms |")
     print("|---|---|---|---|")
@@ -158,6 +190,8 @@ def main() -> None:
         print(
             f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50'):.2f} | {med(name, 'p99'):.2f} |"
         )
+    rounds = [q["rps"] / b["rps"] for b, q in zip(results["bare"], results["quote"], strict=True)]
+    print("rounds (quote / bare): " + ", ".join(f"{r:.0%}" for r in rounds))
     print(f"quote / bare throughput: {ratio:.0%} (target ≥ 60%)")
 
 
