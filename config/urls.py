@@ -20,5 +20,6 @@ urlpatterns = [
     path("api/v1/withdrawals/", include("withdrawals.urls")),
 ]
 
+handler400 = "config.views.bad_request"
 handler404 = "config.views.not_found"
 handler500 = "config.views.server_error"

@@ -6,6 +6,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # Django's own refusals before a view answers: a disallowed host, a body
+    # over DATA_UPLOAD_MAX_MEMORY_SIZE, a malformed multipart stream.
+    if request.path.startswith("/api/"):
+        body = {"code": "bad_request", "message": "请求无效", "fields": {}}
+        return JsonResponse(body, status=400)
+    return defaults.bad_request(request, exception)
+
+
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "message": "未找到", "fields": {}}, status=404)

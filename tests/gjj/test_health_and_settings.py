@@ -87,3 +87,15 @@ def test_unknown_api_paths_answer_in_the_error_format(client):
     resp = client.get("/api/v1/no-such-thing/")
     assert resp.status_code == 404
     assert resp.json() == {"code": "not_found", "message": "未找到", "fields": {}}
+
+
+@pytest.mark.django_db
+def test_django_refusals_on_api_paths_answer_in_the_error_format(client):
+    # Given a request for a host the site does not serve (Django refuses it
+    # before any view)
+    resp = client.get("/api/v1/health/", HTTP_HOST="elsewhere.example")
+    # Then the refusal is the API's 400, not Django's HTML page
+    assert resp.status_code == 400
+    assert resp.json() == {"code": "bad_request", "message": "请求无效", "fields": {}}
+    # And outside the API it stays Django's page
+    assert client.get("/admin/", HTTP_HOST="elsewhere.example").status_code == 400
