@@ -19,9 +19,12 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from gjj.errors import BusinessError
 from gjj.fields import MoneyField
 from gjj.selectors import today_local
 from loans.engine import CommercialLoan, LoanFacts, PriorPfLoan, PropertyType, SpecialGroup
@@ -101,7 +104,13 @@ def quote_facts_from_json(request: Request) -> tuple[date, LoanFacts] | None:
     if request.META.get("CONTENT_TYPE", "").lower() not in JSON_CONTENT_TYPES:
         return None
     try:
-        q = _decoder.decode(request.body)
+        raw = request.body
+    except RequestDataTooBig:
+        # DRF's parser would read any size; a calculator's body is a few hundred bytes.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        raise BusinessError("request_too_large", f"请求内容过大（上限{limit} KB）") from None
+    try:
+        q = _decoder.decode(raw)
         szg = q.commercial_loan
         facts = LoanFacts(
             property_type=q.property_type,

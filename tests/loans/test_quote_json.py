@@ -383,3 +383,18 @@ def test_a_well_formed_quote_never_builds_the_serializer(monkeypatch, url: str) 
     body = resp.json()
     quote = body.get("quote", body)
     assert (quote["eligible"], quote["loan_amount"]) == (True, "800000.00")
+
+
+def test_an_oversized_body_is_refused_in_the_error_format(settings) -> None:
+    # Given a body larger than Django's upload limit
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    body = {**EXAMPLE_REQUEST, "padding": "x" * 4096}
+    # When it is posted as plain JSON
+    resp = APIClient().post("/api/v1/loans/quote/", body, format="json")
+    # Then it is a 400 with its own code, in the API's error format
+    assert resp.status_code == 400
+    assert resp.json() == {
+        "code": "request_too_large",
+        "message": "请求内容过大（上限2 KB）",
+        "fields": {},
+    }
