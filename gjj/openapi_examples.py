@@ -88,8 +88,7 @@ PARSE_ERROR = error_example(
     "请求体不是合法 JSON",
     400,
     "parse_error",
-    "JSON parse error - Expecting property name enclosed in double quotes: "
-    "line 1 column 21 (char 20)",
+    "请求内容不是有效的 JSON（第1行第21列）",
 )
 
 

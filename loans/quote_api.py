@@ -11,7 +11,6 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +23,7 @@ from gjj.fields import (
     StrictIntegerField,
     StrictRegexField,
 )
+from gjj.parsers import JSONParser
 from gjj.renderers import OrjsonRenderer
 from gjj.selectors import policy_in_force, today_local
 from gjj.serializers import ErrorSerializer
