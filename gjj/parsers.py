@@ -24,6 +24,8 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except ParseError as exc:
             err = exc.__context__  # what json raised, for where it stopped
+            if isinstance(err, UnicodeDecodeError):
+                raise ParseError("请求内容含有不符合其字符集（默认 UTF-8）的字节") from exc
             where = ""
             if isinstance(err, json.JSONDecodeError):
                 where = f"（第{err.lineno}行第{err.colno}列）"

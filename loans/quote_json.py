@@ -4,7 +4,9 @@ DRF's serializer validates field by field in Python and was the largest part
 of a quote's time. msgspec decodes and type-checks the body in one pass
 instead. It accepts only a strict subset of what the serializer accepts (see
 each type below); anything else, valid or not, goes to the serializer, which
-stays the one authority on what is valid and on the 400 body.
+stays the one authority on what is valid and on the 400 body. Unknown keys are
+in that "anything else": msgspec would skip their values unread (bad UTF-8 and
+all), where the standard library's parser refuses them.
 
 tests/loans/test_quote_json.py holds the two to the same ``LoanFacts`` for
 every body this path accepts. A limit loosened in the serializer only sends
@@ -47,12 +49,12 @@ Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
 
 
-class PriorPfLoanIn(msgspec.Struct):
+class PriorPfLoanIn(msgspec.Struct, forbid_unknown_fields=True):
     issued_on: date
     settled: bool
 
 
-class CommercialLoanIn(msgspec.Struct):
+class CommercialLoanIn(msgspec.Struct, forbid_unknown_fields=True):
     bank: Annotated[str, msgspec.Meta(pattern=r"\A[A-Za-z]{2,10}\Z")]
     city: Annotated[str, msgspec.Meta(pattern=r"\A%s\Z" % (_UNCHANGED % 18))]  # ≤ 20
     issued_on: date
@@ -60,7 +62,7 @@ class CommercialLoanIn(msgspec.Struct):
     remaining_term_months: Annotated[int, msgspec.Meta(ge=1, le=600)]
 
 
-class QuoteIn(msgspec.Struct):
+class QuoteIn(msgspec.Struct, forbid_unknown_fields=True):
     property_type: PropertyType  # enums are read by value
     term_months: Months
     homes_owned: Count
@@ -141,7 +143,8 @@ def quote_facts_from_json(request: Request) -> tuple[date, LoanFacts] | None:
             if q.continuous_deposit_months is UNSET
             else q.continuous_deposit_months,
         )
-    except (msgspec.DecodeError, msgspec.ValidationError, _Declined):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, _Declined):
+        # msgspec raises UnicodeDecodeError, not DecodeError, for a bad byte in a string.
         return None
     return (today_local() if q.as_of is UNSET else q.as_of), facts
 

@@ -367,6 +367,53 @@ def test_bodies_the_fast_path_declines_still_get_the_serializers_400(
         assert field in body["fields"], body
 
 
+HEAD = b'"property_type": "commercial", "term_months": 360, "homes_owned": 0'
+NOT_UTF8 = "请求内容含有不符合其字符集（默认 UTF-8）的字节"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        # A byte that is not UTF-8 in a field the fast path reads.
+        (b'{"property_type": "caf\xe9", "term_months": 360, "homes_owned": 0}', NOT_UTF8),
+        (
+            b"{" + HEAD + b', "commercial_loan": {"bank": "CCB", "city": "x\xff", '
+            b'"issued_on": "2020-01-01", "remaining_principal": "1", '
+            b'"remaining_term_months": 1}}',
+            NOT_UTF8,
+        ),
+        # ... in a key or value of a field nobody reads, and an encoded surrogate.
+        (b"{" + HEAD + b', "x": "\xff"}', NOT_UTF8),
+        (b"{" + HEAD + b', "\xff": 1}', NOT_UTF8),
+        (b"{" + HEAD + b', "x": "\xed\xa0\x80"}', NOT_UTF8),
+        # An integer past Python's 4,300-digit limit, in a field nobody reads.
+        (b"{" + HEAD + b', "n": ' + b"7" * 4301 + b"}", "请求内容不是有效的 JSON"),
+    ],
+    ids=["enum", "nested-text", "unknown-value", "unknown-key", "surrogate", "long-int"],
+)
+def test_bodies_the_standard_parser_refuses_are_refused_on_the_fast_path_too(
+    raw: bytes, message: str
+) -> None:
+    # Given a body the serializer's parser cannot read
+    # When the fast path is offered it, and it is posted
+    fast = quote_facts_from_json(request_of(raw))
+    resp = APIClient().post("/api/v1/loans/quote/", raw, content_type="application/json")
+    # Then the fast path steps aside and the answer is the parser's 400, never a 500
+    assert fast is None
+    assert resp.status_code == 400
+    assert resp.json() == {"code": "parse_error", "message": message, "fields": {}}
+
+
+def test_a_body_with_an_unknown_key_is_left_to_the_serializer() -> None:
+    # Given a valid body with one key the API does not define
+    raw = json.dumps({**VALID, "note": "hi"}).encode()
+    # Then the fast path steps aside, and the serializer reads it (ignoring the key)
+    assert quote_facts_from_json(request_of(raw)) is None
+    assert normal(serializer_read(request_of(raw))) == normal(
+        serializer_read(request_of(json.dumps(VALID).encode()))
+    )
+
+
 @pytest.mark.parametrize("url", ["/api/v1/loans/quote/", "/api/v1/loans/quote/schedule/"])
 def test_a_well_formed_quote_never_builds_the_serializer(monkeypatch, url: str) -> None:
     # Given the serializer made unusable
