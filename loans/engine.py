@@ -28,7 +28,7 @@ Interpretations (documented product decisions):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -253,11 +253,17 @@ class Reason(NamedTuple):
 
 
 class Refusal(NamedTuple):
-    """A reason not to lend: a machine-readable code, a Chinese message, the source."""
+    """A reason not to lend: a machine-readable code, a Chinese message, the source.
+
+    ``field`` names the fact to blame (a ``LoanFacts`` attribute, dotted into
+    ``commercial_loan``) when the request itself is at fault
+    (``INPUT_ERROR_CODES``): callers answer those with a 400 on that field.
+    """
 
     code: str
     message: str
     citation: Citation | None = None
+    field: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -313,6 +319,23 @@ class Decision:
     @property
     def refusal_codes(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.refusals)
+
+    def input_errors(
+        self, names: Mapping[str, str] | None = None
+    ) -> dict[str, list[dict[str, str]]]:
+        """The refusals the request itself caused, as ``{field: [{code, message}]}``.
+
+        Fields are the facts' names, or their names in ``names`` (a fact missing
+        there is a ``non_field_errors`` one). Empty when the request is sound.
+        """
+        out: dict[str, list[dict[str, str]]] = {}
+        for r in self.refusals:
+            if r.code in INPUT_ERROR_CODES:
+                name = r.field or "non_field_errors"
+                if names is not None:
+                    name = names.get(name, "non_field_errors")
+                out.setdefault(name, []).append({"code": r.code, "message": r.message})
+        return out
 
     @property
     def amount_limits(self) -> dict[str, Decimal]:
@@ -539,6 +562,9 @@ class _Run:
     def refuse(self, code: str, message: str, citation: Citation | None = None) -> None:
         self.refusals.append(Refusal(code, message, citation))
 
+    def bad_input(self, code: str, field: str, message: str) -> None:
+        self.refusals.append(Refusal(code, message, None, field))
+
     def reason(self, rule: str, value: object, message: str, cite: Citation | None = None) -> None:
         self.reasons.append(Reason(rule, str(value), message, cite))
 
@@ -573,45 +599,52 @@ class _Run:
 def _check_inputs(facts: LoanFacts, run: _Run) -> None:
     on = run.policy.on
 
-    def bad(message: str) -> None:
-        run.refuse(INVALID_INPUT, message)
+    def bad(field: str, message: str) -> None:
+        run.bad_input(INVALID_INPUT, field, message)
 
     if facts.term_months < 1:
-        run.refuse(INVALID_TERM, f"贷款期限须至少为1个月（申请{facts.term_months}个月）")
+        run.bad_input(
+            INVALID_TERM, "term_months", f"贷款期限须至少为1个月（申请{facts.term_months}个月）"
+        )
     if facts.loan_amount is not None and (
         facts.loan_amount <= 0 or facts.loan_amount != round_fen(facts.loan_amount)
     ):
-        run.refuse(INVALID_AMOUNT, f"申请贷款金额须大于0且精确到分（申请{facts.loan_amount}）")
+        run.bad_input(
+            INVALID_AMOUNT,
+            "loan_amount",
+            f"申请贷款金额须大于0且精确到分（申请{facts.loan_amount}）",
+        )
     if facts.homes_owned < 0:
-        bad("家庭住房套数不得为负")
+        bad("homes_owned", "家庭住房套数不得为负")
     if facts.children < 0:
-        bad("子女数不得为负")
+        bad("children", "子女数不得为负")
     if facts.house_price is not None and facts.house_price <= 0:
-        bad("房价须大于0")
+        bad("house_price", "房价须大于0")
     if facts.voucher_amount is not None and facts.voucher_amount < 0:
-        bad("房票面额不得为负")
+        bad("voucher_amount", "房票面额不得为负")
     for name, label in (("account_balance", "账户余额"), ("monthly_income", "家庭月收入")):
         value = getattr(facts, name)
         if value is not None and value < 0:
-            bad(f"{label}不得为负")
+            bad(name, f"{label}不得为负")
     if facts.continuous_deposit_months is not None and facts.continuous_deposit_months < 0:
-        bad("连续缴存月数不得为负")
+        bad("continuous_deposit_months", "连续缴存月数不得为负")
     if (facts.birth_date is None) != (facts.sex is None):
-        bad("出生日期与性别须同时提供，以便按法定退休年龄确定贷款期限")
+        missing = "sex" if facts.sex is None else "birth_date"
+        bad(missing, "出生日期与性别须同时提供，以便按法定退休年龄确定贷款期限")
     if facts.sex is not None and facts.sex.strip().upper() not in ("M", "F"):
-        bad(f"性别只能为 M（男）或 F（女），收到 {facts.sex!r}")
+        bad("sex", f"性别只能为 M（男）或 F（女），收到 {facts.sex!r}")
     if facts.birth_date is not None and facts.birth_date > on:
-        bad("出生日期不得晚于申请日期")
+        bad("birth_date", "出生日期不得晚于申请日期")
     if facts.house_price is None and not facts.is_szg:
-        run.refuse(HOUSE_PRICE_REQUIRED, "购房贷款须提供房价")
+        run.bad_input(HOUSE_PRICE_REQUIRED, "house_price", "购房贷款须提供房价")
     elif facts.house_price is None and facts.voucher_amount:
-        run.refuse(HOUSE_PRICE_REQUIRED, "使用房票须提供房价")
+        run.bad_input(HOUSE_PRICE_REQUIRED, "house_price", "使用房票须提供房价")
     loan = facts.commercial_loan
     if loan is not None:
         if loan.remaining_principal <= 0:
-            bad("商业贷款剩余本金须大于0")
+            bad("commercial_loan.remaining_principal", "商业贷款剩余本金须大于0")
         if loan.remaining_term_months < 1:
-            bad("商业贷款剩余期限须至少为1个月")
+            bad("commercial_loan.remaining_term_months", "商业贷款剩余期限须至少为1个月")
 
 
 def _rule_measure(run: _Run) -> None:
@@ -720,7 +753,11 @@ def _rule_down_payment(
     voucher = facts.voucher_amount
     if voucher:
         if voucher > price:
-            run.refuse(VOUCHER_EXCEEDS_PRICE, f"房票面额{_yuan(voucher)}超过房价{_yuan(price)}")
+            run.bad_input(
+                VOUCHER_EXCEEDS_PRICE,
+                "voucher_amount",
+                f"房票面额{_yuan(voucher)}超过房价{_yuan(price)}",
+            )
             return ratio, min_down, True
         counts = _set(run.policy, Key.VOUCHER_COUNTS_AS_OWN_FUNDS)
         if counts is not None and counts.value is True:

@@ -1619,6 +1619,22 @@ _QUOTE_INVALID = error_example(
     description="金额以字符串表示、精确到分；贷款期限最长360个月",
 )
 
+_QUOTE_UNQUOTABLE = error_example(
+    "无法试算的事实",
+    400,
+    "invalid",
+    "房票面额1,000,000.01元超过房价1,000,000.00元",
+    {
+        "voucher_amount": field_error(
+            "voucher_exceeds_price", "房票面额1,000,000.01元超过房价1,000,000.00元"
+        )
+    },
+    description=(
+        "各项格式正确但无法试算（房价为0、购房未填房价、房票面额超过房价、"
+        "只填出生日期未填性别等）：逐项给出引擎的代码与原因"
+    ),
+)
+
 QUOTE_EXAMPLES: list[OpenApiExample] = [
     OpenApiExample(
         MULTI_CHILD,
@@ -1654,6 +1670,7 @@ QUOTE_EXAMPLES: list[OpenApiExample] = [
         description="不符合条件也是200：eligible 为 false，refusal_reasons 给出原因与依据",
     ),
     _QUOTE_INVALID,
+    _QUOTE_UNQUOTABLE,
 ]
 
 SCHEDULE_EXAMPLES: list[OpenApiExample] = [
@@ -1675,6 +1692,7 @@ SCHEDULE_EXAMPLES: list[OpenApiExample] = [
         description="不符合贷款条件时没有还款计划，原因见 quote.refusal_reasons",
     ),
     _QUOTE_INVALID,
+    _QUOTE_UNQUOTABLE,
 ]
 
 # --- applications --------------------------------------------------------------------------

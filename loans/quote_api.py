@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gjj.errors import BusinessError
 from gjj.fields import (
     MoneyField,
     StrictBooleanField,
@@ -188,17 +189,25 @@ EXAMPLE_REQUEST = {
 
 
 def quote_decide(request: Request) -> Decision:
-    """Run the engine. Well-formed input always gets a decision (200): facts that do
-    not fit together (a voucher above the price, a birth date without sex) are
-    refusals with their codes, like any other reason not to lend. Malformed input
-    is a 400 from the serializer."""
+    """Run the engine on the request: a decision (200) with its reasons, or a 400.
+
+    Malformed input is the serializer's 400. Facts that are well-formed but
+    cannot be quoted (a price of 0, no price for a purchase, a voucher above the
+    price, a birth date without sex) are the engine's input errors: a 400 too,
+    naming each field, so that a 200 is always a lawful answer on sound facts.
+    """
     read = quote_facts_from_json(request)
     if read is None:
         ser = QuoteRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         read = ser.to_facts()
     on, facts = read
-    return decide(facts, policy_in_force(on=on))
+    decision = decide(facts, policy_in_force(on=on))
+    fields = decision.input_errors()
+    if fields:
+        message = "；".join(e["message"] for errors in fields.values() for e in errors)
+        raise BusinessError("invalid", message, fields=fields)
+    return decision
 
 
 def quote_body(decision: Decision) -> dict[str, Any]:

@@ -82,7 +82,7 @@ from gjj.policy import Key, PolicySnapshot
 from gjj.selectors import policy_in_force, today_local, user_in_household
 from gjj.services import audit_record, lock_in_pk_order, pf_loan_record_add, pf_loan_record_settle
 from loans import selectors
-from loans.engine import INPUT_ERROR_CODES, Decision, decide
+from loans.engine import Decision, decide
 from loans.models import (
     OPEN_STATUSES,
     ApplicationKind,
@@ -205,12 +205,15 @@ _TEXT_LIMITS = {
     "szg_city": 50,
     "szg_loan_account": 40,
 }
-# Engine refusal codes caused by the request -> the field to blame.
-_INPUT_FIELD = {
-    "voucher_exceeds_price": "voucher_amount",
-    "house_price_required": "house_price",
-    "invalid_amount": "requested_amount",
-    "invalid_term": "term_months",
+# The engine's facts -> the application's fields, for refusals the input caused.
+_FACT_FIELDS = {
+    "house_price": "house_price",
+    "voucher_amount": "voucher_amount",
+    "loan_amount": "requested_amount",
+    "term_months": "term_months",
+    "monthly_income": "monthly_income",
+    "commercial_loan.remaining_principal": "szg_remaining_principal",
+    "commercial_loan.remaining_term_months": "szg_remaining_term_months",
 }
 _SNAPSHOT_FIELDS = ("status", *(f for f in EDITABLE_FIELDS if f != "spouse_co_borrows"))
 
@@ -499,15 +502,10 @@ def application_submit(
             raise BusinessError("incomplete_application", "申请信息不完整", fields=missing)
         facts = selectors.household_loan_facts(depositor=app.applicant, application=app, on=on)
         decision = decide(facts, _policy(on))
-        bad = [r for r in decision.refusals if r.code in INPUT_ERROR_CODES]
-        if bad:
-            fields: dict[str, list[dict[str, str]]] = {}
-            for r in bad:
-                name = _INPUT_FIELD.get(r.code, "non_field_errors")
-                fields.setdefault(name, []).append({"code": r.code, "message": r.message})
-            raise BusinessError(
-                "invalid_application", "；".join(r.message for r in bad), fields=fields
-            )
+        fields = decision.input_errors(_FACT_FIELDS)
+        if fields:
+            message = "；".join(e["message"] for errors in fields.values() for e in errors)
+            raise BusinessError("invalid_application", message, fields=fields)
         app.submitted_at = timezone.now()
         app.submitted_on = on
         changed = ["submitted_at", "submitted_on", *_freeze(app, decision)]

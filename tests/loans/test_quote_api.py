@@ -168,20 +168,64 @@ def test_malformed_input_is_a_400_naming_the_field(api, changes, field):
 
 
 @pytest.mark.parametrize(
-    ("changes", "code"),
+    ("changes", "field", "code", "message"),
     [
-        ({"voucher_amount": "1000000.01"}, "voucher_exceeds_price"),
-        ({"house_price": None}, "house_price_required"),
-        ({"birth_date": "1990-01-01"}, "invalid_input"),
+        (
+            {"voucher_amount": "1000000.01"},
+            "voucher_amount",
+            "voucher_exceeds_price",
+            "房票面额1,000,000.01元超过房价1,000,000.00元",
+        ),
+        ({"house_price": None}, "house_price", "house_price_required", "购房贷款须提供房价"),
+        ({"house_price": "0"}, "house_price", "invalid_input", "房价须大于0"),
+        (
+            {"loan_amount": "0"},
+            "loan_amount",
+            "invalid_amount",
+            "申请贷款金额须大于0且精确到分（申请0.00）",
+        ),
+        (
+            {"birth_date": "1990-01-01"},
+            "sex",
+            "invalid_input",
+            "出生日期与性别须同时提供，以便按法定退休年龄确定贷款期限",
+        ),
+        (
+            {"birth_date": "2025-06-02", "sex": "F"},
+            "birth_date",
+            "invalid_input",
+            "出生日期不得晚于申请日期",
+        ),
+        (
+            {
+                "house_price": None,
+                "commercial_loan": {
+                    "bank": "CCB",
+                    "city": "太原",
+                    "issued_on": "2020-01-01",
+                    "remaining_principal": "0",
+                    "remaining_term_months": 200,
+                },
+            },
+            "commercial_loan.remaining_principal",
+            "invalid_input",
+            "商业贷款剩余本金须大于0",
+        ),
     ],
 )
-def test_facts_that_do_not_fit_together_are_refusals_not_400s(api, changes, code):
-    """Each field is well-formed, so the request is accepted and refused with a reason."""
+def test_well_formed_facts_that_cannot_be_quoted_are_a_400_on_their_field(
+    api, changes, field, code, message
+):
+    # Given a body whose every field is well-formed but whose facts cannot be quoted
+    # When it is posted
     resp = quote(api, **changes)
-    assert resp.status_code == 200
-    q = resp.json()
-    assert q["eligible"] is False
-    assert code in {r["code"] for r in q["refusal_reasons"]}
+    # Then it is a 400 naming the field, with the engine's code and message
+    assert resp.status_code == 400
+    assert resp.json() == {
+        "code": "invalid",
+        "message": message,
+        "fields": {field: [{"code": code, "message": message}]},
+    }
 
 
 def test_form_encoded_bodies_are_not_accepted(api):
@@ -240,9 +284,3 @@ def test_money_is_ascii_decimal_strings_or_integers_only(api, price):
 def test_integer_money_is_accepted_exactly(api):
     q = quote(api, house_price=1000000).json()
     assert q["max_loan_amount"] == "800000.00"
-
-
-def test_zero_price_is_a_refusal_not_a_format_error(api):
-    resp = quote(api, house_price="0")
-    assert resp.status_code == 200
-    assert resp.json()["eligible"] is False
