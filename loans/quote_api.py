@@ -267,6 +267,7 @@ class QuoteScheduleView(QuoteThrottled):
             months=decision.term_months,
             method=decision.repayment_method,
             first_due_date=add_months(decision.as_of, 1),
+            anchor_day=decision.as_of.day,  # from the 31st: 02-28, then 03-31
         )
         total_payment, total_interest = schedule_totals(schedule)
         installments = [

@@ -254,6 +254,15 @@ def test_schedule_endpoint_returns_every_month_summing_to_the_loan(api):
     assert Decimal(body["total_payment"]) == Decimal("350000.00") + Decimal(body["total_interest"])
 
 
+def test_a_schedule_quoted_on_a_months_last_day_stays_on_each_months_last_day(api):
+    # Given a quote on 2025-01-31
+    resp = quote(api, SCHEDULE_URL, as_of="2025-01-31", term_months=12, loan_amount="120000.00")
+    # Then a short month clamps one due date and the next returns to the 31st
+    dates = [r["due_date"] for r in resp.json()["installments"]]
+    assert dates[:4] == ["2025-02-28", "2025-03-31", "2025-04-30", "2025-05-31"]
+    assert dates[-1] == "2026-01-31"
+
+
 def test_schedule_for_an_ineligible_quote_is_empty_with_the_reasons(api):
     resp = quote(api, SCHEDULE_URL, homes_owned=3)
     assert resp.status_code == 200
