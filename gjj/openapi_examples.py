@@ -183,6 +183,14 @@ CITE_SZG_ISSUED_BY = _d52(
     "param:27",
 )
 CITE_SZG_LENDERS = _d52("第二条：在阳泉市各商业银行和太原市建设银行", "param:28")
+CITE_SZG_LIMITS = citation(
+    CENTER,
+    "商转公贷款额度不超过商业贷款剩余本金，贷款期限不超过商业贷款剩余期限",
+    "decision",
+    "2024-10-17",
+    None,
+    "param:41",
+)
 CITE_RENTAL_CAP_SPECIAL = _d52(
     "第二条：租房提取公积金的额度由每年每人1.5万元提高至1.8万元", "param:33"
 )

@@ -57,6 +57,7 @@ class Key(StrEnum):
     PF_LOAN_COUNT_CUTOFF = "loan.home_count.pf_loan_not_counted_on_or_before"
     MULTI_CHILD_MIN_CHILDREN = "loan.multi_child.min_children"
     MULTI_CHILD_HOME_DEDUCTION = "loan.multi_child.home_deduction"
+    MAX_UNSETTLED_PF_LOANS = "loan.home_count.max_unsettled_pf_loans"
 
     # Loans: term.
     MAX_TERM_MONTHS = "loan.term.max_months"
@@ -72,6 +73,7 @@ class Key(StrEnum):
     # 商转公.
     SZG_ISSUED_ON_OR_BEFORE = "szg.issued_on_or_before"
     SZG_ELIGIBLE_LENDERS = "szg.eligible_lenders"
+    SZG_LIMITS = "szg.limits"  # rule code: "remaining_principal_and_term"
 
     # Special groups.
     SPECIAL_GROUPS = "special.groups"

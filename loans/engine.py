@@ -112,6 +112,10 @@ TERM_RETIREMENT = "term.retirement"
 TERM_SZG = "term.szg_remaining"
 DEPOSIT_MONTHS = "deposit.min_months"
 
+# The one value of ``Key.SZG_LIMITS`` the engine knows: a 商转公 loan is within
+# the remaining principal and the remaining term of the loan it replaces.
+SZG_REMAINING_PRINCIPAL_AND_TERM = "remaining_principal_and_term"
+
 _DOWN_PAYMENT_KEYS: dict[tuple[PropertyType, int], Key] = {
     (PropertyType.COMMERCIAL, 1): Key.DOWN_PAYMENT_COMMERCIAL_TIER1,
     (PropertyType.COMMERCIAL, 2): Key.DOWN_PAYMENT_COMMERCIAL_TIER2,
@@ -136,6 +140,7 @@ _KEY_LABELS: dict[str, str] = {
     Key.PF_LOAN_COUNT_CUTOFF: "公积金贷款次数认定截止日",
     Key.MULTI_CHILD_MIN_CHILDREN: "多子女家庭子女数",
     Key.MULTI_CHILD_HOME_DEDUCTION: "多子女家庭核减住房套数",
+    Key.MAX_UNSETTLED_PF_LOANS: "未结清住房公积金贷款笔数上限",
     Key.MAX_TERM_MONTHS: "贷款最长期限",
     Key.RETIREMENT_EXTRA_YEARS: "贷款到期超过法定退休年龄的年限",
     Key.RETIREMENT_FEMALE_BASE_AGE: "女性借款人退休年龄档次",
@@ -143,6 +148,7 @@ _KEY_LABELS: dict[str, str] = {
     Key.RATE_TERM_BAND_MONTHS: "贷款利率期限档次",
     Key.SZG_ISSUED_ON_OR_BEFORE: "商转公商业贷款发放截止日",
     Key.SZG_ELIGIBLE_LENDERS: "商转公认可的贷款银行",
+    Key.SZG_LIMITS: "商转公贷款额度与期限",
 }
 
 _BAND_LABELS: dict[TermBand, str] = {
@@ -711,12 +717,24 @@ def _rule_home_tier(facts: LoanFacts, run: _Run) -> HomeTier:
                 f"认定为第{ht.tier}套住房，超过可发放贷款的第{ht.max_tier}套，不予贷款",
                 max_pv.citation,
             )
-    if ht.unsettled_pf_loans:
-        run.reason("home_count.unsettled", ht.unsettled_pf_loans, "存在未结清的住房公积金贷款")
-        run.refuse(
-            UNSETTLED_PF_LOAN,
-            f"家庭有{ht.unsettled_pf_loans}笔住房公积金贷款未结清，结清前不予贷款",
+    unsettled = ht.unsettled_pf_loans
+    allowed_pv = run.require(Key.MAX_UNSETTLED_PF_LOANS) if unsettled else None
+    if allowed_pv is not None:
+        allowed = int(allowed_pv.value)
+        run.reason(
+            "home_count.unsettled",
+            unsettled,
+            f"未结清的住房公积金贷款{unsettled}笔（可有{allowed}笔）",
+            allowed_pv.citation,
         )
+        if unsettled > allowed:
+            run.refuse(
+                UNSETTLED_PF_LOAN,
+                f"家庭有{unsettled}笔住房公积金贷款未结清，结清前不予贷款"
+                if allowed == 0
+                else f"家庭有{unsettled}笔住房公积金贷款未结清，超过{allowed}笔，不予贷款",
+                allowed_pv.citation,
+            )
     return ht
 
 
@@ -804,7 +822,22 @@ def _rule_cap(facts: LoanFacts, run: _Run) -> Decimal | None:
     return cap
 
 
-def _rule_term(facts: LoanFacts, run: _Run) -> int | None:
+def _szg_limits(facts: LoanFacts, run: _Run) -> PolicyValue | None:
+    """The 商转公 limits rule in force (the one rule code known), for a 商转公 only."""
+    if facts.commercial_loan is None:
+        return None
+    pv = run.require(Key.SZG_LIMITS)
+    if pv is not None and pv.value != SZG_REMAINING_PRINCIPAL_AND_TERM:
+        run.refuse(
+            POLICY_NOT_IN_FORCE,
+            f"商转公贷款额度与期限规则“{pv.value}”无法识别（{Key.SZG_LIMITS}）",
+            pv.citation,
+        )
+        return None
+    return pv
+
+
+def _rule_term(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> int | None:
     policy = run.policy
     on = policy.on
     complete = True
@@ -846,12 +879,16 @@ def _rule_term(facts: LoanFacts, run: _Run) -> int | None:
         run.skip(TERM_RETIREMENT, "未提供出生日期和性别，未按法定退休年龄限制贷款期限")
 
     loan = facts.commercial_loan
-    if loan is not None and loan.remaining_term_months >= 1:
-        run.limit(
-            TERM_SZG,
-            loan.remaining_term_months,
-            f"商转公贷款期限不超过商业贷款剩余期限{loan.remaining_term_months}个月",
-        )
+    if loan is not None:
+        if szg_limits is None:
+            complete = False
+        elif loan.remaining_term_months >= 1:
+            run.limit(
+                TERM_SZG,
+                loan.remaining_term_months,
+                f"商转公贷款期限不超过商业贷款剩余期限{loan.remaining_term_months}个月",
+                szg_limits.citation,
+            )
 
     terms = [int(r.value) for r in run.applied if r.rule.startswith("term.")]
     if not complete or not terms:
@@ -964,7 +1001,7 @@ def _rule_optional(facts: LoanFacts, rate: RateValue | None, run: _Run) -> None:
             )
 
 
-def _rule_szg(facts: LoanFacts, run: _Run) -> bool:
+def _rule_szg(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> bool:
     """商转公 eligibility and its amount limit; returns False if a limit is missing."""
     loan = facts.commercial_loan
     if loan is None:
@@ -1004,13 +1041,13 @@ def _rule_szg(facts: LoanFacts, run: _Run) -> bool:
                 f"{lender}发放的商业贷款不在商转公认可的贷款银行范围内",
                 lenders.citation,
             )
-    if loan.remaining_principal > 0:
+    if szg_limits is not None and loan.remaining_principal > 0:
         remaining = round_fen(loan.remaining_principal)
         run.limit(
             AMOUNT_SZG,
             _fmt_money(remaining),
             f"商转公贷款不超过商业贷款剩余本金{_yuan(remaining)}",
-            cutoff.citation if cutoff else None,
+            szg_limits.citation,
         )
         return True
     return False
@@ -1030,10 +1067,11 @@ def decide(facts: LoanFacts, policy: PolicySnapshot) -> Decision:
     tier = ht.tier if ht.within_max else None
     ratio, min_down, price_done = _rule_down_payment(facts, tier, run)
     cap = _rule_cap(facts, run)
-    max_term = _rule_term(facts, run)
+    szg_limits = _szg_limits(facts, run)
+    max_term = _rule_term(facts, szg_limits, run)
     rate = _rule_rate(facts, ht, run)
     _rule_optional(facts, rate, run)
-    szg_done = _rule_szg(facts, run)
+    szg_done = _rule_szg(facts, szg_limits, run)
 
     if run.missing_policy and _set(policy, Key.MEASURE) is None:
         # Say plainly why numbers are missing: no measure in force that day

@@ -34,6 +34,7 @@ from gjj.openapi_examples import (
     CITE_RETIREMENT_REFORM,
     CITE_SZG_ISSUED_BY,
     CITE_SZG_LENDERS,
+    CITE_SZG_LIMITS,
     CITE_TERM_MAX,
     error_example,
     field_error,
@@ -567,13 +568,13 @@ _SZG_RESPONSE = {
             "rule": "term.szg_remaining",
             "value": "298",
             "message": "商转公贷款期限不超过商业贷款剩余期限298个月",
-            "citation": None,
+            "citation": CITE_SZG_LIMITS,
         },
         {
             "rule": "amount.szg_remaining_principal",
             "value": "420000.00",
             "message": "商转公贷款不超过商业贷款剩余本金420,000.00元",
-            "citation": CITE_SZG_ISSUED_BY,
+            "citation": CITE_SZG_LIMITS,
         },
     ],
     "limits_not_applied": [
@@ -626,7 +627,7 @@ _SZG_RESPONSE = {
             "rule": "term.szg_remaining",
             "value": "298",
             "message": "商转公贷款期限不超过商业贷款剩余期限298个月",
-            "citation": None,
+            "citation": CITE_SZG_LIMITS,
         },
         {
             "rule": "rate",
@@ -653,7 +654,7 @@ _SZG_RESPONSE = {
             "rule": "amount.szg_remaining_principal",
             "value": "420000.00",
             "message": "商转公贷款不超过商业贷款剩余本金420,000.00元",
-            "citation": CITE_SZG_ISSUED_BY,
+            "citation": CITE_SZG_LIMITS,
         },
         {
             "rule": "amount.max",
@@ -866,13 +867,13 @@ _DECISION_SZG = {
             "rule": "term.szg_remaining",
             "value": "293",
             "message": "商转公贷款期限不超过商业贷款剩余期限293个月",
-            "citation": None,
+            "citation": CITE_SZG_LIMITS,
         },
         {
             "rule": "amount.szg_remaining_principal",
             "value": "420000.00",
             "message": "商转公贷款不超过商业贷款剩余本金420,000.00元",
-            "citation": CITE_SZG_ISSUED_BY,
+            "citation": CITE_SZG_LIMITS,
         },
     ],
     "limits_not_applied": [
@@ -935,7 +936,7 @@ _DECISION_SZG = {
             "rule": "term.szg_remaining",
             "value": "293",
             "message": "商转公贷款期限不超过商业贷款剩余期限293个月",
-            "citation": None,
+            "citation": CITE_SZG_LIMITS,
         },
         {
             "rule": "rate",
@@ -962,7 +963,7 @@ _DECISION_SZG = {
             "rule": "amount.szg_remaining_principal",
             "value": "420000.00",
             "message": "商转公贷款不超过商业贷款剩余本金420,000.00元",
-            "citation": CITE_SZG_ISSUED_BY,
+            "citation": CITE_SZG_LIMITS,
         },
         {
             "rule": "amount.max",

@@ -15,7 +15,10 @@ from gjj.policy import (
     parse_value,
     resolve,
 )
-from gjj.seed import policy_2024 as seed
+from gjj.seed import policy_0005, policy_2024
+
+# Every parameter row the data migrations of gjj load, in order.
+SEED_PARAMETERS = [*policy_2024.PARAMETERS, *policy_0005.PARAMETERS]
 
 
 def _d(s: str | None) -> date | None:
@@ -24,7 +27,7 @@ def _d(s: str | None) -> date | None:
 
 def seed_params() -> list[PolicyValue]:
     out = []
-    for i, (key, kind, value, start, end, doc, art, source, note) in enumerate(seed.PARAMETERS):
+    for i, (key, kind, value, start, end, doc, art, source, note) in enumerate(SEED_PARAMETERS):
         out.append(
             PolicyValue(
                 key=key,
@@ -41,7 +44,7 @@ def seed_params() -> list[PolicyValue]:
 
 def seed_rates() -> list[RateValue]:
     out = []
-    for i, (start, tier, band, rate, is_floor, doc, art) in enumerate(seed.RATES):
+    for i, (start, tier, band, rate, is_floor, doc, art) in enumerate(policy_2024.RATES):
         out.append(
             RateValue(
                 home_tier=tier,

@@ -5,6 +5,7 @@ from datetime import date
 from django.db import migrations
 
 from gjj.seed import policy_2024 as seed
+from gjj.seeding import parameter_rows_add
 
 
 def _d(value):
@@ -12,30 +13,9 @@ def _d(value):
 
 
 def load(apps, schema_editor):
-    PolicyParameter = apps.get_model("gjj", "PolicyParameter")
     LoanRate = apps.get_model("gjj", "LoanRate")
     AuditLog = apps.get_model("gjj", "AuditLog")
-    for key, kind, value, start, end, document, article, source, note in seed.PARAMETERS:
-        row = PolicyParameter.objects.create(
-            key=key,
-            kind=kind,
-            value=value,
-            effective_from=_d(start),
-            effective_to=_d(end),
-            document=document,
-            article=article,
-            source=source,
-            note=note,
-        )
-        AuditLog.objects.create(
-            actor_label="migration:gjj.0002",
-            action="policy_parameter_add",
-            object_type="gjj.policyparameter",
-            object_id=str(row.pk),
-            object_repr=f"{key} @ {start}",
-            new={"key": key, "value": value, "effective_from": start, "effective_to": end},
-            reason="初始政策数据",
-        )
+    parameter_rows_add(apps, rows=seed.PARAMETERS, migration="gjj.0002", reason="初始政策数据")
     for start, tier, band, rate, is_floor, document, article in seed.RATES:
         row = LoanRate.objects.create(
             effective_from=_d(start),

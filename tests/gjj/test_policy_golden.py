@@ -12,9 +12,8 @@ from decimal import Decimal
 import pytest
 
 from gjj.policy import Key
-from gjj.seed import policy_2024 as seed
 from gjj.selectors import policy_in_force
-from tests.policy_fixtures import seed_snapshot
+from tests.policy_fixtures import SEED_PARAMETERS, seed_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +72,11 @@ PARAMS = [
     (Key.REPRICING_KEEP_MAX_TERM_MONTHS, "2025-05-08", 12, "中国人民银行"),
     (Key.RATE_TERM_BAND_MONTHS, "2015-08-26", 60, "中国人民银行"),
     (Key.MAX_HOME_TIER, "2024-10-17", 2, "建金〔2010〕179号"),
+    (Key.MAX_UNSETTLED_PF_LOANS, "2015-08-25", None, None),
+    (Key.MAX_UNSETTLED_PF_LOANS, "2015-08-26", 0, "中心"),
+    (Key.MAX_UNSETTLED_PF_LOANS, "2027-10-17", 0, "中心"),
+    (Key.SZG_LIMITS, "2024-10-16", None, None),
+    (Key.SZG_LIMITS, "2024-10-17", "remaining_principal_and_term", "中心"),
     (Key.LOAN_DECISION_DAYS, "2024-10-17", 15, "住房公积金管理条例"),
     (Key.WITHDRAWAL_DECISION_DAYS, "2024-10-17", 3, "住房公积金管理条例"),
 ]
@@ -155,7 +159,7 @@ def test_database_snapshot_matches_the_seed(on):
     """
     db = policy_in_force(on=D(on))
     pure = seed_snapshot(D(on))
-    seeded = {p[0] for p in seed.PARAMETERS}
+    seeded = {p[0] for p in SEED_PARAMETERS}
     assert {k: v.value for k, v in db.params.items() if k in seeded} == {
         k: v.value for k, v in pure.params.items()
     }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pytest
 from hypothesis import event, given, settings
@@ -35,7 +36,13 @@ from loans.engine import (
     max_term_before,
     term_band_of,
 )
-from loans.schedules import RepaymentMethod, build_schedule, first_payment, level_payment
+from loans.schedules import (
+    RepaymentMethod,
+    build_schedule,
+    first_payment,
+    level_payment,
+    max_principal_for_payment,
+)
 from tests.loans import snap, with_params, without_params
 
 D = Decimal
@@ -303,12 +310,37 @@ def test_third_home_refused(homes: int, loans: tuple[date, ...]) -> None:
 
 
 def test_unsettled_loan_refused() -> None:
-    """Given an unsettled prior loan (even one no longer counted), then refused."""
+    """Given an unsettled prior loan (even one no longer counted), then refused,
+    citing the center's row that allows none."""
     d = quote(prior_pf_loans=(PriorPfLoan(date(2014, 6, 1), settled=False),))
     assert not d.eligible
     assert d.refusal_codes == ("unsettled_pf_loan",)
+    (refusal,) = d.refusals
+    assert refusal.message == "家庭有1笔住房公积金贷款未结清，结清前不予贷款"
+    assert refusal.citation is not None
+    assert refusal.citation.article == (
+        "家庭有未结清的住房公积金贷款的，结清前不予发放新的住房公积金贷款"
+    )
+    assert refusal.citation.source == "decision"
     assert d.counted_pf_loans == 0
     assert d.home_tier == 1
+
+
+def test_unsettled_loans_follow_the_row_in_force() -> None:
+    unsettled = (PriorPfLoan(date(2020, 6, 1), settled=False),)
+    # Given a row that allows one unsettled loan: a household with one is not refused for it
+    one = with_params(snap(IN_FORCE), n=(Key.MAX_UNSETTLED_PF_LOANS, 1, ValueKind.INTEGER))
+    d = decide(facts(prior_pf_loans=unsettled), one)
+    assert d.eligible and d.home_tier == 2
+    reason = next(r for r in d.reasons if r.rule == "home_count.unsettled")
+    assert (reason.value, reason.message) == ("1", "未结清的住房公积金贷款1笔（可有1笔）")
+    # Given no row in force: refused for the missing rule, never lent by default
+    none = without_params(snap(IN_FORCE), Key.MAX_UNSETTLED_PF_LOANS)
+    d = decide(facts(prior_pf_loans=unsettled), none)
+    assert d.refusal_codes == ("policy_not_in_force",)
+    assert Key.MAX_UNSETTLED_PF_LOANS in d.refusals[0].message
+    # ... and a household with no unsettled loan does not need the row at all
+    assert decide(facts(), none).eligible
 
 
 def test_all_refusals_collected() -> None:
@@ -461,6 +493,35 @@ def test_szg_term_and_amount_refused() -> None:
 def test_szg_with_price_applies_down_payment() -> None:
     d = szg(house_price=D("500000"))
     assert d.max_loan_amount == D("400000.00")
+
+
+def test_szg_limits_cite_their_row() -> None:
+    d = szg()
+    limits = {r.rule: r for r in d.limits_applied}
+    for rule in (AMOUNT_SZG, TERM_SZG):
+        cite = limits[rule].citation
+        assert cite is not None, rule
+        assert cite.article == (
+            "商转公贷款额度不超过商业贷款剩余本金，贷款期限不超过商业贷款剩余期限"
+        )
+    assert all(r.citation is not None for r in d.limits_applied)
+
+
+@pytest.mark.parametrize("rule", [None, "remaining_principal_only"])
+def test_szg_without_a_known_limits_rule_is_refused(rule: str | None) -> None:
+    # Given the 商转公 limits row missing, or naming a rule the engine does not know
+    p = (
+        without_params(snap(IN_FORCE), Key.SZG_LIMITS)
+        if rule is None
+        else with_params(snap(IN_FORCE), r=(Key.SZG_LIMITS, rule, ValueKind.TEXT))
+    )
+    loan = CommercialLoan("ICBC", "阳泉", date(2020, 5, 1), D("420000.50"), 200)
+    d = decide(facts(house_price=None, homes_owned=1, commercial_loan=loan), p)
+    # Then it is refused, with no maximum or term limit made up without the rule
+    assert d.refusal_codes == ("policy_not_in_force",)
+    assert Key.SZG_LIMITS in d.refusals[0].message
+    assert (d.max_loan_amount, d.max_term_months) == (None, None)
+    assert {AMOUNT_SZG, TERM_SZG}.isdisjoint(r.rule for r in d.limits_applied)
 
 
 def test_szg_rows_missing_refused() -> None:
@@ -642,6 +703,48 @@ def test_reasons_cover_every_rule_in_order() -> None:
 ON_DATES = [date(2024, 10, 17), date(2025, 5, 7), date(2025, 5, 8), date(2027, 10, 16)]
 
 
+def independent_max_amount(
+    f: LoanFacts, p: PolicySnapshot, tier: int | None, rate: Decimal | None
+) -> Decimal:
+    """The least of every amount limit of domain.md §3–4, computed here from the rows
+    themselves (not from the decision's list of the limits it chose to apply)."""
+
+    def value(key: str) -> Any:
+        pv = p.param(key)
+        return pv.value if pv is not None and pv.is_set else None
+
+    bounds: list[Decimal] = []
+    groups = {g.value for g in f.special_groups}
+    if f.children >= value(Key.MULTI_CHILD_MIN_CHILDREN):
+        groups.add("multi_child")
+    special = groups & set(value(Key.LOAN_CAP_SPECIAL_GROUPS))
+    bounds.append(value(Key.LOAN_CAP_SPECIAL if special else Key.LOAN_CAP_STANDARD))
+    if f.house_price is not None:
+        assert tier is not None  # without a tier there is no ratio, hence no maximum
+        ratio = value(f"loan.down_payment.{f.property_type.value}.tier{tier}")
+        down = (f.house_price * ratio).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+        bounds.append(f.house_price - down)
+        if f.voucher_amount:
+            assert value(Key.VOUCHER_COUNTS_AS_OWN_FUNDS) is True
+            bounds.append(f.house_price - f.voucher_amount)
+    if f.commercial_loan is not None:
+        bounds.append(f.commercial_loan.remaining_principal)
+    multiple = value(Key.BALANCE_MULTIPLE)
+    if multiple is not None and f.account_balance is not None:
+        bounds.append((f.account_balance * multiple).quantize(D("0.01"), rounding=ROUND_DOWN))
+    share = value(Key.REPAYMENT_CAPACITY_SHARE)
+    if share is not None and f.monthly_income is not None and rate is not None:
+        bounds.append(
+            max_principal_for_payment(
+                max_payment=(f.monthly_income * share).quantize(D("0.01"), rounding=ROUND_DOWN),
+                annual_rate_percent=rate,
+                months=f.term_months,
+                method=f.repayment_method,
+            )
+        )
+    return max(min(bounds), D("0"))
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     on=st.sampled_from(ON_DATES),
@@ -660,8 +763,14 @@ ON_DATES = [date(2024, 10, 17), date(2025, 5, 7), date(2025, 5, 8), date(2027, 1
     birth=st.none() | st.dates(min_value=date(1960, 1, 1), max_value=date(2005, 12, 31)),
     sex=st.sampled_from(["M", "F"]),
     requested=st.none() | st.decimals(min_value=D("1"), max_value=D("1200000"), places=2),
+    commercial=st.none()
+    | st.tuples(
+        st.decimals(min_value=D("0.01"), max_value=D("1500000"), places=2),
+        st.integers(1, 360),
+        st.booleans(),  # with or without the price
+    ),
 )
-def test_amount_never_exceeds_any_applied_limit(
+def test_amount_never_exceeds_any_limit(
     on: date,
     optional: bool,
     price: Decimal,
@@ -678,14 +787,29 @@ def test_amount_never_exceeds_any_applied_limit(
     birth: date | None,
     sex: str,
     requested: Decimal | None,
+    commercial: tuple[Decimal, int, bool] | None,
 ) -> None:
-    """For any facts: the max is the least applied amount limit, an eligible loan
-    stays within every applied amount and term limit, and its schedule is sound."""
+    """For any facts (商转公 among them): the max is the least of every limit, computed
+    independently from the rows; an eligible loan stays within it and within every
+    term limit; and its schedule is sound."""
     p = _optional_policy(on) if optional else snap(on)
+    loan = None
+    if commercial is not None:
+        remaining, remaining_term, with_price = commercial
+        price = price if with_price else None
+        loan = CommercialLoan(
+            bank="ICBC",
+            city="阳泉",
+            issued_on=date(2020, 5, 1),
+            remaining_principal=remaining,
+            remaining_term_months=remaining_term,
+        )
+        voucher = voucher if with_price else None
     f = LoanFacts(
         property_type=property_type,
         new_build=new_build,
         house_price=price,
+        commercial_loan=loan,
         term_months=term,
         repayment_method=method,
         homes_owned=homes,
@@ -700,13 +824,20 @@ def test_amount_never_exceeds_any_applied_limit(
     )
     d = decide(f, p)
     event("eligible" if d.eligible else "refused: " + ",".join(sorted(set(d.refusal_codes))))
+    if d.input_errors():
+        return  # a 400, not a decision (voucher above the price): nothing to bound
     limits = d.amount_limits
     if d.max_loan_amount is not None:
+        expected = independent_max_amount(f, p, d.home_tier, d.annual_rate_percent)
+        assert d.max_loan_amount == expected
         assert d.max_loan_amount == max(min(limits.values()), D("0"))
-        assert all(d.max_loan_amount <= v for v in limits.values() if v >= 0)
     if d.eligible:
-        assert d.loan_amount is not None and d.loan_amount > 0
+        assert d.max_loan_amount is not None
+        assert d.loan_amount is not None and 0 < d.loan_amount <= d.max_loan_amount
         assert all(d.loan_amount <= v for v in limits.values())
+        assert d.term_months <= p.value(Key.MAX_TERM_MONTHS)
+        if loan is not None:
+            assert d.term_months <= loan.remaining_term_months
         assert all(d.term_months <= v for v in d.term_limits.values())
         assert d.monthly_payment is not None and d.total_interest is not None
         assert d.annual_rate_percent is not None
