@@ -164,12 +164,27 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "gjj",
+# The cache holds only the API's rate-limit counters. In memory by default (one
+# process, or a limit per process); a Redis URL shares them between every
+# process and server, so that a limit is the same however many serve.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "gjj",
+        }
     }
-}
+elif CACHE_URL in ("", "locmem://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "gjj",
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_URL 只支持 redis:// 或 locmem://，收到 {CACHE_URL!r}")
 
 # Celery.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or (

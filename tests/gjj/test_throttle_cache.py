@@ -1,0 +1,86 @@
+"""Rate limits kept in the cache that CACHE_URL names: shared by every process on Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+import pytest
+from django.core.cache.backends.redis import RedisCache
+from rest_framework.test import APIRequestFactory
+
+import gjj.throttling
+from gjj.throttling import FixedWindowScopedThrottle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _backend_with(cache_url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CACHE_URL": cache_url}
+    return subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-v0",
+            "-c",
+            "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "backend"),
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache"),
+        ("locmem://", "django.core.cache.backends.locmem.LocMemCache"),
+        ("redis://127.0.0.1:6379/13", "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_cache_url_chooses_the_backend(url, backend):
+    proc = _backend_with(url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == backend
+
+
+def test_an_unknown_cache_url_stops_the_start():
+    proc = _backend_with("memcached://127.0.0.1:11211")
+    assert proc.returncode != 0
+    assert "CACHE_URL 只支持 redis:// 或 locmem://" in proc.stderr
+
+
+class _View:
+    throttle_scope = "quote"
+
+
+@pytest.mark.redis
+def test_two_processes_on_one_redis_share_the_limit(settings, monkeypatch):
+    # Given two web processes, each with its own client of the same Redis
+    broker = urlparse(settings.CELERY_BROKER_URL)
+    url = f"redis://{broker.hostname}:{broker.port or 6379}/13"
+    caches = [RedisCache(url, {"KEY_PREFIX": "gjj-test-throttle"}) for _ in range(2)]
+    caches[0].clear()
+    monkeypatch.setattr(FixedWindowScopedThrottle, "THROTTLE_RATES", {"quote": "3/min"})
+    # ... and a clock that stays inside one window, however slow the machine
+    monkeypatch.setattr(gjj.throttling, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+    request = APIRequestFactory().post("/api/v1/loans/quote/", REMOTE_ADDR="203.0.113.7")
+
+    def allowed(cache: RedisCache) -> bool:
+        throttle = FixedWindowScopedThrottle()
+        throttle.cache = cache
+        return throttle.allow_request(request, _View())
+
+    # When one client sends five requests, alternately to each process
+    answers = [allowed(caches[i % 2]) for i in range(5)]
+    # Then the limit of three holds across both, not three for each
+    assert answers == [True, True, True, False, False]
+    caches[0].clear()
