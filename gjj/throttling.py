@@ -2,14 +2,43 @@
 
 DRF's ScopedRateThrottle keeps every request's timestamp in the cache and
 rewrites that list on each request; at a public calculator's rates a counter
-per window is cheaper and bounded.
+per window is cheaper and bounded. On Redis (``CACHE_URL``) the counter is one
+round trip: Django's ``incr`` there is two (EXISTS, then INCRBY).
 """
 
 from __future__ import annotations
 
 import time
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import ScopedRateThrottle
+
+
+def _redis_count(cache: RedisCache, key: str, ttl: int) -> int:
+    """Create the counter with its expiry if absent, then count: one pipelined trip."""
+    name = cache.make_and_validate_key(key)
+    # RedisCache has no public way to pipeline; its client is the documented redis-py one.
+    client = cache._cache.get_client(name, write=True)
+    pipe = client.pipeline(transaction=False)
+    pipe.set(name, 0, ex=ttl, nx=True)
+    pipe.incr(name)
+    return int(pipe.execute()[1])
+
+
+def _count(cache: BaseCache, key: str, ttl: int) -> int:
+    try:
+        return cache.incr(key)  # one cache call for all but a window's first request
+    except ValueError:
+        # First in the window: create the counter. add() keeps a counter another
+        # thread or process created meanwhile, and incr counts this request.
+        cache.add(key, 0, ttl)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, ttl)
+            return 1
 
 
 class FixedWindowScopedThrottle(ScopedRateThrottle):
@@ -25,17 +54,12 @@ class FixedWindowScopedThrottle(ScopedRateThrottle):
         now = int(time.time())
         self.window_end = now - now % self.duration + self.duration
         key = self.cache_format % {"scope": self.scope, "ident": f"{ident}:{self.window_end}"}
-        try:
-            count = self.cache.incr(key)  # one cache call for all but a window's first request
-        except ValueError:
-            # First in the window: create the counter. add() keeps a counter another
-            # thread or process created meanwhile, and incr counts this request.
-            self.cache.add(key, 0, self.duration + 1)
-            try:
-                count = self.cache.incr(key)
-            except ValueError:  # expired between add and incr
-                self.cache.set(key, 1, self.duration + 1)
-                count = 1
+        cache = self.cache if isinstance(self.cache, BaseCache) else caches[DEFAULT_CACHE_ALIAS]
+        ttl = self.duration + 1
+        if isinstance(cache, RedisCache):
+            count = _redis_count(cache, key, ttl)
+        else:
+            count = _count(cache, key, ttl)
         return count <= self.num_requests
 
     def wait(self) -> float:

@@ -83,4 +83,7 @@ def test_two_processes_on_one_redis_share_the_limit(settings, monkeypatch):
     answers = [allowed(caches[i % 2]) for i in range(5)]
     # Then the limit of three holds across both, not three for each
     assert answers == [True, True, True, False, False]
+    # ... and the counter goes when its window does (a minute, and a second's margin)
+    (name,) = caches[0]._cache.get_client(write=True).keys("*throttle_quote_*")
+    assert 0 < caches[0]._cache.get_client(write=True).ttl(name) <= 61
     caches[0].clear()
