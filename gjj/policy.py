@@ -93,6 +93,18 @@ class Key(StrEnum):
     WITHDRAWAL_DECISION_DAYS = "deadline.withdrawal.decision_days"
 
 
+# The one value of ``Key.SZG_LIMITS`` known: a 商转公 loan stays within the
+# remaining principal and the remaining term of the commercial loan it replaces.
+SZG_REMAINING_PRINCIPAL_AND_TERM = "remaining_principal_and_term"
+
+# Parameters whose value names a rule, with the rules the code knows: a row
+# naming another is refused when it is entered, not when a loan first meets it.
+RULE_CODES: dict[str, frozenset[str]] = {
+    Key.REPRICING_RULE: frozenset({"next_january_1", "next_quarter_start", "immediate"}),
+    Key.SZG_LIMITS: frozenset({SZG_REMAINING_PRINCIPAL_AND_TERM}),
+}
+
+
 @dataclass(frozen=True)
 class Citation:
     document: str

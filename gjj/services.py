@@ -43,7 +43,7 @@ from gjj.models import (
     SpecialGroupMembership,
 )
 from gjj.money import round_fen, to_decimal
-from gjj.policy import Key, TermBand, ValueKind, parse_value
+from gjj.policy import RULE_CODES, Key, TermBand, ValueKind, parse_value
 from gjj.selectors import measure_days_left, policy_cache_clear, policy_in_force, today_local
 
 M = TypeVar("M", bound=models.Model)
@@ -716,6 +716,11 @@ def _check_policy_row(
         parse_value(ValueKind(kind), value)
     except (ValueError, ArithmeticError) as exc:
         raise BusinessError("invalid_policy_value", f"参数取值与类型“{kind}”不符") from exc
+    codes = RULE_CODES.get(key)
+    if codes is not None and value is not None and value not in codes:
+        raise BusinessError(
+            "unknown_rule_code", f"“{key}”只能取以下规则之一：{'、'.join(sorted(codes))}"
+        )
     if effective_to is not None and effective_to < effective_from:
         raise BusinessError("invalid_date", "失效日期不能早于生效日期")
 

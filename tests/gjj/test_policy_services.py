@@ -10,7 +10,7 @@ import pytest
 from gjj import services
 from gjj.errors import BusinessError
 from gjj.models import AuditLog, PolicyParameter
-from gjj.policy import Key
+from gjj.policy import RULE_CODES, Key
 from gjj.selectors import policy_in_force, today_local
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +120,26 @@ def test_rate_rows_follow_the_same_rule(clerk):
 def test_migration_left_an_audit_trail_for_every_row():
     n_params = PolicyParameter.objects.count()
     assert AuditLog.objects.filter(action="policy_parameter_add").count() == n_params
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [(Key.SZG_LIMITS, "remaining_principal_only"), (Key.REPRICING_RULE, "every_full_moon")],
+)
+def test_a_rule_code_the_system_does_not_know_is_refused_when_entered(clerk, key, value):
+    # Given a 政策管理 clerk entering a rule parameter
+    before = PolicyParameter.objects.count()
+    # When its value names no rule the system applies
+    with pytest.raises(BusinessError) as err:
+        _add(clerk, key=key, kind="text", value=value)
+    # Then the row is refused with the rules there are, and nothing is written
+    assert err.value.code == "unknown_rule_code"
+    assert "只能取以下规则之一" in err.value.message
+    assert PolicyParameter.objects.count() == before
+
+
+def test_every_repricing_rule_code_is_one_the_batch_applies():
+    from loans.repricing import reference_date
+
+    for code in RULE_CODES[Key.REPRICING_RULE]:
+        assert reference_date(rule=code, business_date=date(2026, 1, 1)) <= date(2026, 1, 1)
