@@ -20,6 +20,8 @@ Interpretations (documented product decisions):
   multi-child deduction and 认贷 apply as for any loan, from the facts given.
 * Retirement: see ``loans.retirement``; the maturity (``policy.on`` + term
   months) may not fall after the statutory retirement date + the extra years.
+  A birth date without the sex (the public calculator asks for neither) takes
+  the earlier of the two retirement dates.
 * Repayment capacity: the payment compared with income × share is the one the
   borrower really pays first — the level payment for 等额本息, the first (and
   largest) installment for 等额本金.
@@ -36,8 +38,16 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from gjj.money import FEN, round_fen, to_decimal
-from gjj.policy import Citation, Key, PolicySnapshot, PolicyValue, RateValue, TermBand
-from loans.retirement import RetirementPolicyMissing, statutory_retirement
+from gjj.policy import (
+    SZG_REMAINING_PRINCIPAL_AND_TERM,
+    Citation,
+    Key,
+    PolicySnapshot,
+    PolicyValue,
+    RateValue,
+    TermBand,
+)
+from loans.retirement import FEMALE, MALE, RetirementPolicyMissing, statutory_retirement
 from loans.schedules import (
     RepaymentMethod,
     add_months,
@@ -111,10 +121,6 @@ TERM_MAX = "term.max"
 TERM_RETIREMENT = "term.retirement"
 TERM_SZG = "term.szg_remaining"
 DEPOSIT_MONTHS = "deposit.min_months"
-
-# The one value of ``Key.SZG_LIMITS`` the engine knows: a 商转公 loan is within
-# the remaining principal and the remaining term of the loan it replaces.
-SZG_REMAINING_PRINCIPAL_AND_TERM = "remaining_principal_and_term"
 
 _DOWN_PAYMENT_KEYS: dict[tuple[PropertyType, int], Key] = {
     (PropertyType.COMMERCIAL, 1): Key.DOWN_PAYMENT_COMMERCIAL_TIER1,
@@ -634,13 +640,16 @@ def _check_inputs(facts: LoanFacts, run: _Run) -> None:
             bad(name, f"{label}不得为负")
     if facts.continuous_deposit_months is not None and facts.continuous_deposit_months < 0:
         bad("continuous_deposit_months", "连续缴存月数不得为负")
-    if (facts.birth_date is None) != (facts.sex is None):
-        missing = "sex" if facts.sex is None else "birth_date"
-        bad(missing, "出生日期与性别须同时提供，以便按法定退休年龄确定贷款期限")
     if facts.sex is not None and facts.sex.strip().upper() not in ("M", "F"):
         bad("sex", f"性别只能为 M（男）或 F（女），收到 {facts.sex!r}")
     if facts.birth_date is not None and facts.birth_date > on:
         bad("birth_date", "出生日期不得晚于申请日期")
+    if facts.voucher_amount and facts.house_price and facts.voucher_amount > facts.house_price:
+        run.bad_input(
+            VOUCHER_EXCEEDS_PRICE,
+            "voucher_amount",
+            f"房票面额{_yuan(facts.voucher_amount)}超过房价{_yuan(facts.house_price)}",
+        )
     if facts.house_price is None and not facts.is_szg:
         run.bad_input(HOUSE_PRICE_REQUIRED, "house_price", "购房贷款须提供房价")
     elif facts.house_price is None and facts.voucher_amount:
@@ -771,12 +780,7 @@ def _rule_down_payment(
     voucher = facts.voucher_amount
     if voucher:
         if voucher > price:
-            run.bad_input(
-                VOUCHER_EXCEEDS_PRICE,
-                "voucher_amount",
-                f"房票面额{_yuan(voucher)}超过房价{_yuan(price)}",
-            )
-            return ratio, min_down, True
+            return ratio, min_down, True  # refused as input already
         counts = _set(run.policy, Key.VOUCHER_COUNTS_AS_OWN_FUNDS)
         if counts is not None and counts.value is True:
             # The voucher is own funds: it may cover the down payment, and only
@@ -849,10 +853,19 @@ def _rule_term(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> i
     else:
         complete = False
 
-    if facts.birth_date is not None and facts.sex is not None:
+    if facts.birth_date is not None:
         extra = run.require(Key.RETIREMENT_EXTRA_YEARS)
+        # Without the sex, the earlier of the two retirement dates: never a term
+        # that a borrower of either sex could not be lent.
+        sexes = (facts.sex,) if facts.sex is not None else (MALE, FEMALE)
         try:
-            ret = statutory_retirement(birth_date=facts.birth_date, sex=facts.sex, policy=policy)
+            ret = min(
+                (
+                    statutory_retirement(birth_date=facts.birth_date, sex=s, policy=policy)
+                    for s in sexes
+                ),
+                key=lambda r: r.on,
+            )
         except RetirementPolicyMissing as exc:
             if run.require(exc.key) is not None:  # row in force but lacks the category
                 run.refuse(
@@ -868,15 +881,16 @@ def _rule_term(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> i
             years = int(extra.value)
             limit_date = add_months(ret.on, years * 12)
             months = max_term_before(limit_date, on)
+            unknown = "未提供性别，按较早者计：" if facts.sex is None else ""
             run.limit(
                 TERM_RETIREMENT,
                 months,
-                f"法定退休年龄{ret.age_label}（{ret.on.isoformat()}退休），贷款到期不晚于"
+                f"{unknown}法定退休年龄{ret.age_label}（{ret.on.isoformat()}退休），贷款到期不晚于"
                 f"退休后{years}年即{limit_date.isoformat()}，最长{months}个月",
                 ret.citation,
             )
     else:
-        run.skip(TERM_RETIREMENT, "未提供出生日期和性别，未按法定退休年龄限制贷款期限")
+        run.skip(TERM_RETIREMENT, "未提供出生日期，未按法定退休年龄限制贷款期限")
 
     loan = facts.commercial_loan
     if loan is not None:

@@ -85,7 +85,7 @@ _MIN_DEPOSIT_NOT_SET = {
 _NO_BIRTH_DATE = {
     "rule": "term.retirement",
     "value": "not_applied",
-    "message": "未提供出生日期和性别，未按法定退休年龄限制贷款期限",
+    "message": "未提供出生日期，未按法定退休年龄限制贷款期限",
     "citation": None,
 }
 
@@ -1631,8 +1631,8 @@ _QUOTE_UNQUOTABLE = error_example(
         )
     },
     description=(
-        "各项格式正确但无法试算（房价为0、购房未填房价、房票面额超过房价、"
-        "只填出生日期未填性别等）：逐项给出引擎的代码与原因"
+        "各项格式正确但无法试算（房价为0、购房未填房价、房票面额超过房价、出生日期晚于试算日期"
+        "等）：逐项给出引擎的代码与原因"
     ),
 )
 

@@ -80,7 +80,11 @@ class QuoteRequestSerializer(serializers.Serializer):
     voucher_amount = MoneyField(required=False, help_text="房票票面金额（元）")
     commercial_loan = CommercialLoanSerializer(required=False, help_text="商转公时填写")
     birth_date = serializers.DateField(required=False)
-    sex = serializers.ChoiceField(choices=[("M", "男"), ("F", "女")], required=False)
+    sex = serializers.ChoiceField(
+        choices=[("M", "男"), ("F", "女")],
+        required=False,
+        help_text="性别，可不填；有出生日期而不填性别时，按两者中较早的法定退休年龄限制期限",
+    )
     account_balance = MoneyField(required=False, help_text="账户余额（元）")
     monthly_income = MoneyField(required=False, help_text="家庭月收入（元）")
     continuous_deposit_months = StrictIntegerField(min_value=0, max_value=720, required=False)
@@ -193,7 +197,7 @@ def quote_decide(request: Request) -> Decision:
 
     Malformed input is the serializer's 400. Facts that are well-formed but
     cannot be quoted (a price of 0, no price for a purchase, a voucher above the
-    price, a birth date without sex) are the engine's input errors: a 400 too,
+    price, a birth date after the quote's date) are the engine's input errors: a 400 too,
     naming each field, so that a 200 is always a lawful answer on sound facts.
     """
     read = quote_facts_from_json(request)

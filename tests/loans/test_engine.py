@@ -587,9 +587,27 @@ def test_term_retirement_too_old() -> None:
     assert "term_exceeds_limit" in d.refusal_codes
 
 
-def test_term_retirement_needs_both_inputs() -> None:
+def test_term_retirement_needs_the_birth_date() -> None:
     assert TERM_RETIREMENT in {r.rule for r in quote().limits_not_applied}
-    assert "invalid_input" in quote(birth_date=date(1980, 1, 1)).refusal_codes
+    assert TERM_RETIREMENT in {r.rule for r in quote(sex="M").limits_not_applied}
+
+
+def test_term_retirement_without_the_sex_takes_the_earlier_date() -> None:
+    """Given a birth date 1985-03-15 and no sex, quoted on 2025-06-01: after the
+    reform a man would retire at 63 (2048-03-15), a woman (55 category) at 58
+    (2043-03-15), so the woman's date bounds the term: maturity by 2048-03-15,
+    273 months (a man's would be 333)."""
+    born = date(1985, 3, 15)
+    female = quote(birth_date=born, sex="F").term_limits[TERM_RETIREMENT]
+    male = quote(birth_date=born, sex="M").term_limits[TERM_RETIREMENT]
+    d = quote(birth_date=born, term_months=female)
+    assert (female, male) == (273, 333)
+    assert d.eligible and d.term_limits[TERM_RETIREMENT] == female
+    reason = next(r for r in d.limits_applied if r.rule == TERM_RETIREMENT)
+    assert reason.message == (
+        "未提供性别，按较早者计：法定退休年龄58周岁（2043-03-15退休），"
+        "贷款到期不晚于退休后5年即2048-03-15，最长273个月"
+    )
 
 
 def test_max_term_before() -> None:
@@ -761,7 +779,7 @@ def independent_max_amount(
     balance=st.none() | st.decimals(min_value=D("0"), max_value=D("200000"), places=2),
     income=st.none() | st.decimals(min_value=D("0"), max_value=D("50000"), places=2),
     birth=st.none() | st.dates(min_value=date(1960, 1, 1), max_value=date(2005, 12, 31)),
-    sex=st.sampled_from(["M", "F"]),
+    sex=st.sampled_from(["M", "F", None]),
     requested=st.none() | st.decimals(min_value=D("1"), max_value=D("1200000"), places=2),
     commercial=st.none()
     | st.tuples(
@@ -785,7 +803,7 @@ def test_amount_never_exceeds_any_limit(
     balance: Decimal | None,
     income: Decimal | None,
     birth: date | None,
-    sex: str,
+    sex: str | None,
     requested: Decimal | None,
     commercial: tuple[Decimal, int, bool] | None,
 ) -> None:
@@ -818,7 +836,7 @@ def test_amount_never_exceeds_any_limit(
         loan_amount=requested,
         voucher_amount=voucher,
         birth_date=birth,
-        sex=sex if birth else None,
+        sex=sex,
         account_balance=balance,
         monthly_income=income,
     )

@@ -185,10 +185,10 @@ def test_malformed_input_is_a_400_naming_the_field(api, changes, field):
             "申请贷款金额须大于0且精确到分（申请0.00）",
         ),
         (
-            {"birth_date": "1990-01-01"},
-            "sex",
-            "invalid_input",
-            "出生日期与性别须同时提供，以便按法定退休年龄确定贷款期限",
+            {"house_price": "100.00", "voucher_amount": "200.00", "homes_owned": 3},
+            "voucher_amount",
+            "voucher_exceeds_price",
+            "房票面额200.00元超过房价100.00元",
         ),
         (
             {"birth_date": "2025-06-02", "sex": "F"},
@@ -252,6 +252,16 @@ def test_schedule_endpoint_returns_every_month_summing_to_the_loan(api):
     assert rows[-1]["outstanding"] == "0.00"
     assert body["total_interest"] == body["quote"]["total_interest"]
     assert Decimal(body["total_payment"]) == Decimal("350000.00") + Decimal(body["total_interest"])
+
+
+def test_a_birth_date_alone_bounds_the_term_by_the_earlier_retirement(api):
+    # Given a birth date and no sex (the calculator does not ask for it)
+    resp = quote(api, birth_date="1985-03-15", term_months=300)
+    # Then the term is bounded as for a woman, whose statutory retirement comes first
+    assert resp.status_code == 200
+    q = resp.json()
+    assert (q["eligible"], q["max_term_months"]) == (False, 273)
+    assert [r["code"] for r in q["refusal_reasons"]] == ["term_exceeds_limit"]
 
 
 def test_a_schedule_quoted_on_a_months_last_day_stays_on_each_months_last_day(api):
