@@ -184,6 +184,7 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, database {env['DATABASE_URL'].split(':')[0]}, "
+        f"rate-limit counters {env.get('CACHE_URL', '').split(':')[0] or 'locmem'}, "
         f"gunicorn {args.workers} gthread workers × {args.threads} threads, wrk 2 threads × "
         f"{args.connections} connections, {args.rounds} rounds × {args.seconds}s (median), "
         f"bodies: {args.bodies} ({len(bodies)})"

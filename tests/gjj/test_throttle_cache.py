@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.cache.backends.redis import RedisCache
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
 
 import gjj.throttling
 from gjj.throttling import FixedWindowScopedThrottle
@@ -87,3 +87,57 @@ def test_two_processes_on_one_redis_share_the_limit(settings, monkeypatch):
     (name,) = caches[0]._cache.get_client(write=True).keys("*throttle_quote_*")
     assert 0 < caches[0]._cache.get_client(write=True).ttl(name) <= 61
     caches[0].clear()
+
+
+def _redis_caches(url: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "gjj-test-endpoint",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+QUOTE = {
+    "as_of": "2025-06-01",
+    "property_type": "commercial",
+    "house_price": "1000000.00",
+    "term_months": 360,
+    "homes_owned": 0,
+}
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_the_quote_counts_in_redis_when_the_cache_is_redis(settings, monkeypatch):
+    # Given the settings' cache on Redis, as CACHE_URL=redis://… gives, and a limit of 2
+    broker = urlparse(settings.CELERY_BROKER_URL)
+    settings.CACHES = _redis_caches(f"redis://{broker.hostname}:{broker.port or 6379}/13")
+    from django.core.cache import cache
+
+    cache.clear()
+    monkeypatch.setattr(FixedWindowScopedThrottle, "THROTTLE_RATES", {"quote": "2/min"})
+    monkeypatch.setattr(gjj.throttling, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+    counted = []
+    real = gjj.throttling._redis_count
+    monkeypatch.setattr(gjj.throttling, "_redis_count", lambda *a: counted.append(a[1]) or real(*a))
+    # When three quotes are asked for
+    client = APIClient()
+    codes = [client.post("/api/v1/loans/quote/", QUOTE, format="json").status_code for _ in "abc"]
+    # Then each was counted in Redis, and the third refused
+    assert codes == [200, 200, 429]
+    assert counted == ["throttle_quote_127.0.0.1:1800000060"] * 3
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_redis_that_does_not_answer_lets_requests_through(settings, caplog):
+    # Given the cache on a Redis nobody listens on
+    settings.CACHES = _redis_caches("redis://127.0.0.1:1/0")
+    # When a quote is asked for
+    resp = APIClient().post("/api/v1/loans/quote/", QUOTE, format="json")
+    # Then it is answered, unlimited, and the outage is logged
+    assert resp.status_code == 200
+    assert "限流计数不可用（Redis 无响应），本次请求不限流" in caplog.text
