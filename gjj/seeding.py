@@ -1,4 +1,8 @@
-"""Loading policy rows by data migration, each with its audit row."""
+"""Loading policy rows by data migration, each with its audit row.
+
+Migrations already applied call this; a change here must leave what they load
+as it was (new behaviour takes a new function).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ def parameter_rows_add(
     PolicyParameter = apps.get_model("gjj", "PolicyParameter")
     AuditLog = apps.get_model("gjj", "AuditLog")
     for key, kind, value, start, end, document, article, source, note in rows:
+        if PolicyParameter.objects.filter(key=key, effective_from=_d(start)).exists():
+            continue  # loaded before (a migration run again after being unapplied)
         row = PolicyParameter.objects.create(
             key=key,
             kind=kind,

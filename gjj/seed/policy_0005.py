@@ -8,9 +8,9 @@ rows they cite their source like every other rule, and the center can see
 from __future__ import annotations
 
 from gjj.seed.policy_2024 import CENTER, D52_FROM
+from gjj.seeding import ParameterRow
 
-# (key, kind, value, effective_from, effective_to, document, article, source, note)
-PARAMETERS: list[tuple[str, str, str | None, str, str | None, str, str, str, str]] = [
+PARAMETERS: list[ParameterRow] = [
     ("loan.home_count.max_unsettled_pf_loans", "integer", "0", "2015-08-26", None, CENTER,
      "家庭有未结清的住房公积金贷款的，结清前不予发放新的住房公积金贷款", "decision",
      "申请时家庭可有的未结清住房公积金贷款笔数"),
