@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -86,7 +87,16 @@ def _start_worker(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # the worker and its pool in one group, to kill together
     )
+
+
+def _kill_group(worker: subprocess.Popen[str]) -> None:
+    """SIGKILL the worker and its pool processes at once, as a machine that dies would."""
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 @pytest.mark.postgres
@@ -112,7 +122,7 @@ def test_a_worker_killed_mid_run_loses_nothing(monkeypatch):
             if run.chunks.filter(status=BatchStatus.DONE).exists():
                 break
             time.sleep(0.05)
-        first.kill()
+        _kill_group(first)
         first.communicate(timeout=30)
         done_at_kill = run.chunks.filter(status=BatchStatus.DONE).count()
         assert 0 < done_at_kill < 8
@@ -129,6 +139,8 @@ def test_a_worker_killed_mid_run_loses_nothing(monkeypatch):
             if w is not None and w.poll() is None:
                 w.terminate()
                 w.communicate(timeout=60)
+            if w is not None:
+                _kill_group(w)  # no pool process outlives the test, holding the database
     # Then every loan was repriced exactly once
     assert (run.status, run.loans_repriced) == (BatchStatus.DONE, 8)
     for loan in loans:
