@@ -16,6 +16,12 @@ class BusinessError(Exception):
         self.message = message
         self.fields = fields or {}
 
+    @classmethod
+    def for_fields(cls, code: str, fields: dict[str, list[dict[str, str]]]) -> BusinessError:
+        """One refusal for several field errors; its message is theirs, in order."""
+        message = "；".join(e["message"] for errors in fields.values() for e in errors)
+        return cls(code, message, fields=fields)
+
 
 class TransitionError(BusinessError):
     """The object is not in a state that allows this action."""

@@ -209,8 +209,7 @@ def quote_decide(request: Request) -> Decision:
     decision = decide(facts, policy_in_force(on=on))
     fields = decision.input_errors()
     if fields:
-        message = "；".join(e["message"] for errors in fields.values() for e in errors)
-        raise BusinessError("invalid", message, fields=fields)
+        raise BusinessError.for_fields("invalid", fields)
     return decision
 
 

@@ -504,8 +504,7 @@ def application_submit(
         decision = decide(facts, _policy(on))
         fields = decision.input_errors(_FACT_FIELDS)
         if fields:
-            message = "；".join(e["message"] for errors in fields.values() for e in errors)
-            raise BusinessError("invalid_application", message, fields=fields)
+            raise BusinessError.for_fields("invalid_application", fields)
         app.submitted_at = timezone.now()
         app.submitted_on = on
         changed = ["submitted_at", "submitted_on", *_freeze(app, decision)]
