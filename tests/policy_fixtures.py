@@ -1,24 +1,32 @@
-"""A PolicySnapshot built from the seed rows without a database, for pure tests."""
+"""A PolicySnapshot built from the seed rows without a database, for pure tests.
+
+The rows are read from the data migrations, which hold the one frozen copy.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from importlib import import_module
 
+from gjj.domain import TermBand
 from gjj.policy import (
     Citation,
     PolicySnapshot,
     PolicyValue,
     RateValue,
-    TermBand,
     ValueKind,
     parse_value,
     resolve,
 )
-from gjj.seed import policy_0005, policy_2024
+
+# Module names that start with a digit: importable only by name.
+_POLICY_SEED = import_module("gjj.migrations.0002_policy_seed")
+_LOAN_RULE_ROWS = import_module("gjj.migrations.0005_loan_rule_rows")
 
 # Every parameter row the data migrations of gjj load, in order.
-SEED_PARAMETERS = [*policy_2024.PARAMETERS, *policy_0005.PARAMETERS]
+SEED_PARAMETERS = [*_POLICY_SEED.PARAMETERS, *_LOAN_RULE_ROWS.PARAMETERS]
+SEED_RATES = _POLICY_SEED.RATES
 
 
 def _d(s: str | None) -> date | None:
@@ -44,7 +52,7 @@ def seed_params() -> list[PolicyValue]:
 
 def seed_rates() -> list[RateValue]:
     out = []
-    for i, (start, tier, band, rate, is_floor, doc, art) in enumerate(policy_2024.RATES):
+    for i, (start, tier, band, rate, is_floor, doc, art) in enumerate(SEED_RATES):
         out.append(
             RateValue(
                 home_tier=tier,
