@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from gjj.domain import PropertyType, Sex, SpecialGroup, TermBand
 from gjj.masking import mask_id_number
-from gjj.policy import TermBand, ValueKind
+from gjj.policy import ValueKind
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
-
-class Sex(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+# Keyword arguments shared by every money column (``Any``: they go to several parameters).
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 class Employer(models.Model):
@@ -38,7 +36,7 @@ class Depositor(models.Model):
     name = models.CharField("姓名", max_length=50)
     id_number = models.CharField("身份证号码", max_length=18, unique=True)
     birth_date = models.DateField("出生日期")
-    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices())
     phone = models.CharField("手机号码", max_length=20, blank=True)
     hukou_city = models.CharField("户籍所在城市", max_length=50, blank=True)
     hukou_since = models.DateField("落户日期", null=True, blank=True)
@@ -248,12 +246,6 @@ class FamilyMember(models.Model):
         return self.verified_at is not None
 
 
-class PropertyType(models.TextChoices):
-    COMMERCIAL = "commercial", "商品住房"
-    AFFORDABLE = "affordable", "保障性住房"
-    OTHER = "other", "其他"
-
-
 class Home(models.Model):
     """A home registered to a member of a household, in the city."""
 
@@ -261,10 +253,14 @@ class Home(models.Model):
         Depositor, verbose_name="产权人", on_delete=models.PROTECT, related_name="homes"
     )
     address = models.CharField("房屋坐落", max_length=300)
-    city = models.CharField("所在城市", max_length=50, default="阳泉")
+    # No default: the city is the policy row ``Key.LOCAL_CITY``, read by the service.
+    city = models.CharField("所在城市", max_length=50)
     certificate_number = models.CharField("不动产权证号", max_length=60, blank=True)
     property_type = models.CharField(
-        "房屋性质", max_length=12, choices=PropertyType.choices, default=PropertyType.COMMERCIAL
+        "房屋性质",
+        max_length=12,
+        choices=PropertyType.choices(),
+        default=PropertyType.COMMERCIAL.value,
     )
     registered_on = models.DateField("登记日期")
     disposed_on = models.DateField("转让日期", null=True, blank=True)
@@ -306,19 +302,11 @@ class PfLoanRecord(models.Model):
         return f"{self.borrower.name} {self.lender} {self.issued_on}"
 
 
-class SpecialGroup(models.TextChoices):
-    TALENT = "talent", "引进人才"
-    NEW_CITIZEN = "new_citizen", "新市民"
-    YOUTH = "youth", "青年人"
-    MILITARY_FAMILY = "military_family", "现役军人家庭"
-    MULTI_CHILD = "multi_child", "多子女家庭"
-
-
 class SpecialGroupMembership(models.Model):
     depositor = models.ForeignKey(
         Depositor, verbose_name="缴存职工", on_delete=models.PROTECT, related_name="special_groups"
     )
-    group = models.CharField("群体类别", max_length=20, choices=SpecialGroup.choices)
+    group = models.CharField("群体类别", max_length=20, choices=SpecialGroup.choices())
     evidence = models.CharField("认定依据", max_length=300)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="认定人", on_delete=models.PROTECT, related_name="+"
@@ -428,14 +416,7 @@ class LoanRate(models.Model):
 
     effective_from = models.DateField("生效日期")
     home_tier = models.PositiveSmallIntegerField("住房套数", choices=[(1, "首套"), (2, "第二套")])
-    term_band = models.CharField(
-        "期限档次",
-        max_length=3,
-        choices=[
-            (TermBand.UP_TO_5Y.value, "五年以下（含五年）"),
-            (TermBand.OVER_5Y.value, "五年以上"),
-        ],
-    )
+    term_band = models.CharField("期限档次", max_length=3, choices=TermBand.choices())
     annual_rate_percent = models.DecimalField("年利率（%）", max_digits=6, decimal_places=3)
     is_floor = models.BooleanField("为下限（不低于）", default=False)
     document = models.CharField("依据文件", max_length=300)

@@ -17,6 +17,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from gjj.domain import TermBand
+
 
 class ValueKind(StrEnum):
     DECIMAL = "decimal"
@@ -27,17 +29,15 @@ class ValueKind(StrEnum):
     BOOLEAN = "boolean"
 
 
-class TermBand(StrEnum):
-    UP_TO_5Y = "le5"  # contract term ≤ 60 months
-    OVER_5Y = "gt5"
-
-
 class Key(StrEnum):
     """Names of the policy parameters (their values are rows, not code)."""
 
     # The measure itself (阳政办发〔2024〕52号) and its validity window.
     MEASURE = "measure.yqzb_2024_52"
     MEASURE_EXPIRY_WARNING_DAYS = "measure.expiry_warning_days"
+
+    # The city the center serves: homes counted and local hukou are this city's.
+    LOCAL_CITY = "center.local_city"
 
     # Loans: amount limits.
     LOAN_CAP_STANDARD = "loan.cap.standard"

@@ -4,32 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Sum
 from django.utils import timezone
 
+from gjj.domain import TermBand
 from gjj.models import (
-    AccountEntry,
     Depositor,
     FamilyMember,
     Home,
     LoanRate,
     PfLoanRecord,
     PolicyParameter,
-    ProvidentAccount,
     Relation,
     SpecialGroupMembership,
 )
 from gjj.policy import (
     Citation,
+    Key,
     PolicySnapshot,
     PolicyValue,
     RateValue,
-    TermBand,
     ValueKind,
     parse_value,
     resolve,
@@ -123,11 +120,6 @@ def measure_days_left(*, on: date) -> int | None:
     return (measure.citation.effective_to - on).days
 
 
-def account_ledger_sum(*, account: ProvidentAccount) -> Decimal:
-    total = AccountEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
-    return total if total is not None else Decimal("0.00")
-
-
 # --- households --------------------------------------------------------------------
 
 
@@ -189,11 +181,23 @@ def user_in_household(
     return own in {*household_ids(depositor=depositor), *also_ids}
 
 
-def household_homes(*, depositor: Depositor, on: date, city: str = "阳泉") -> list[Home]:
-    """Homes the household holds in the city on ``on`` (registered, not yet disposed)."""
+def local_city(*, on: date) -> str:
+    """The city the center serves on ``on`` (``Key.LOCAL_CITY``).
+
+    Raises ``LookupError`` when no row is in force: counting no homes would lend
+    as if the household owned none.
+    """
+    city = policy_in_force(on=on).value(Key.LOCAL_CITY)
+    if not city:
+        raise LookupError(Key.LOCAL_CITY)
+    return str(city)
+
+
+def household_homes(*, depositor: Depositor, on: date) -> list[Home]:
+    """Homes the household holds in the local city on ``on`` (registered, not yet disposed)."""
     ids = [d.pk for d in household_depositors(depositor=depositor)]
     return list(
-        Home.objects.filter(owner_id__in=ids, city=city, registered_on__lte=on)
+        Home.objects.filter(owner_id__in=ids, city=local_city(on=on), registered_on__lte=on)
         .exclude(disposed_on__lte=on)
         .order_by("pk")
     )

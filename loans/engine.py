@@ -34,9 +34,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
-from enum import StrEnum
+from operator import attrgetter
 from typing import Any, NamedTuple
 
+from gjj.domain import (
+    LOANABLE_PROPERTY_TYPES,
+    Labelled,
+    PropertyType,
+    RepaymentMethod,
+    Sex,
+    SpecialGroup,
+    TermBand,
+)
 from gjj.money import FEN, round_fen, to_decimal
 from gjj.policy import (
     SZG_REMAINING_PRINCIPAL_AND_TERM,
@@ -45,82 +54,64 @@ from gjj.policy import (
     PolicySnapshot,
     PolicyValue,
     RateValue,
-    TermBand,
 )
-from loans.retirement import FEMALE, MALE, RetirementPolicyMissing, statutory_retirement
-from loans.schedules import (
-    RepaymentMethod,
-    add_months,
-    first_payment,
-    max_principal_for_payment,
-)
+from loans.retirement import RetirementPolicyMissing, statutory_retirement
+from loans.schedules import add_months, first_payment, max_principal_for_payment
 from loans.schedules import total_interest as schedule_total_interest
-
-# --------------------------------------------------------------------------- enums
-
-
-class PropertyType(StrEnum):
-    COMMERCIAL = "commercial"
-    AFFORDABLE = "affordable"
-
-    @property
-    def label(self) -> str:
-        return {"commercial": "商品住房", "affordable": "保障性住房"}[self.value]
-
-
-class SpecialGroup(StrEnum):
-    TALENT = "talent"
-    NEW_CITIZEN = "new_citizen"
-    YOUTH = "youth"
-    MILITARY_FAMILY = "military_family"
-    MULTI_CHILD = "multi_child"
-
-    @property
-    def label(self) -> str:
-        return _GROUP_LABELS[self.value]
-
-
-_GROUP_LABELS: dict[str, str] = {
-    "talent": "引进人才",
-    "new_citizen": "新市民",
-    "youth": "青年人",
-    "military_family": "现役军人家庭",
-    "multi_child": "多子女家庭",
-}
 
 # ------------------------------------------------------------------------- codes
 
-POLICY_NOT_IN_FORCE = "policy_not_in_force"
-HOME_TIER_EXCEEDED = "home_tier_exceeded"
-UNSETTLED_PF_LOAN = "unsettled_pf_loan"
-VOUCHER_EXCEEDS_PRICE = "voucher_exceeds_price"
-TERM_EXCEEDS_LIMIT = "term_exceeds_limit"
-INSUFFICIENT_DEPOSIT_MONTHS = "insufficient_deposit_months"
-SZG_INELIGIBLE = "szg_ineligible"
-AMOUNT_EXCEEDS_LIMIT = "amount_exceeds_limit"
-NO_LOANABLE_AMOUNT = "no_loanable_amount"
-HOUSE_PRICE_REQUIRED = "house_price_required"
-INVALID_AMOUNT = "invalid_amount"
-INVALID_TERM = "invalid_term"
-INVALID_INPUT = "invalid_input"
 
-# Refusals caused by the request itself (an API maps them to HTTP 400), as
-# opposed to a lawful "no" on valid facts.
-INPUT_ERROR_CODES: frozenset[str] = frozenset(
-    {VOUCHER_EXCEEDS_PRICE, HOUSE_PRICE_REQUIRED, INVALID_AMOUNT, INVALID_TERM, INVALID_INPUT}
-)
+class RefusalCode(Labelled):
+    """Why the engine says no. A refusal that names a fact is the request's fault (400)."""
 
-# Rule names of the limits; the prefix says what a limit's value bounds.
-AMOUNT_CAP = "amount.cap"
-AMOUNT_PRICE = "amount.down_payment"
-AMOUNT_VOUCHER = "amount.voucher"
-AMOUNT_SZG = "amount.szg_remaining_principal"
-AMOUNT_BALANCE = "amount.balance_multiple"
-AMOUNT_CAPACITY = "amount.repayment_capacity"
-TERM_MAX = "term.max"
-TERM_RETIREMENT = "term.retirement"
-TERM_SZG = "term.szg_remaining"
-DEPOSIT_MONTHS = "deposit.min_months"
+    POLICY_NOT_IN_FORCE = "policy_not_in_force", "当日无施行中的政策参数"
+    HOME_TIER_EXCEEDED = "home_tier_exceeded", "超过可贷款住房套数"
+    UNSETTLED_PF_LOAN = "unsettled_pf_loan", "有未结清的住房公积金贷款"
+    VOUCHER_EXCEEDS_PRICE = "voucher_exceeds_price", "房票面额超过房价"
+    TERM_EXCEEDS_LIMIT = "term_exceeds_limit", "贷款期限超过可贷最长期限"
+    INSUFFICIENT_DEPOSIT_MONTHS = "insufficient_deposit_months", "连续缴存月数不足"
+    SZG_INELIGIBLE = "szg_ineligible", "不符合商转公条件"
+    AMOUNT_EXCEEDS_LIMIT = "amount_exceeds_limit", "申请金额超过可贷最高额"
+    NO_LOANABLE_AMOUNT = "no_loanable_amount", "可贷金额为0"
+    HOUSE_PRICE_REQUIRED = "house_price_required", "须提供房价"
+    INVALID_AMOUNT = "invalid_amount", "申请金额无效"
+    INVALID_TERM = "invalid_term", "贷款期限无效"
+    INVALID_INPUT = "invalid_input", "输入无效"
+
+
+class LimitRule(Labelled):
+    """The limits the engine applies; the value is the rule name shown in ``limits_applied``."""
+
+    CAP = "amount.cap", "贷款额度上限"
+    DOWN_PAYMENT = "amount.down_payment", "最低首付款比例"
+    VOUCHER = "amount.voucher", "房票"
+    SZG_REMAINING_PRINCIPAL = "amount.szg_remaining_principal", "商转公商业贷款剩余本金"
+    BALANCE_MULTIPLE = "amount.balance_multiple", "账户余额倍数"
+    REPAYMENT_CAPACITY = "amount.repayment_capacity", "还款能力"
+    TERM_MAX = "term.max", "贷款最长期限"
+    TERM_RETIREMENT = "term.retirement", "法定退休年龄"
+    TERM_SZG = "term.szg_remaining", "商转公商业贷款剩余期限"
+    DEPOSIT_MONTHS = "deposit.min_months", "连续缴存月数下限"
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """An upper bound on the loan amount, with the policy row it comes from."""
+
+    rule: LimitRule
+    amount: Decimal  # yuan, exact to the fen
+    citation: Citation | None
+
+
+@dataclass(frozen=True, slots=True)
+class TermLimit:
+    """An upper bound on the term, with the policy row it comes from."""
+
+    rule: LimitRule
+    months: int
+    citation: Citation | None
+
 
 _DOWN_PAYMENT_KEYS: dict[tuple[PropertyType, int], Key] = {
     (PropertyType.COMMERCIAL, 1): Key.DOWN_PAYMENT_COMMERCIAL_TIER1,
@@ -155,11 +146,6 @@ _KEY_LABELS: dict[str, str] = {
     Key.SZG_ISSUED_ON_OR_BEFORE: "商转公商业贷款发放截止日",
     Key.SZG_ELIGIBLE_LENDERS: "商转公认可的贷款银行",
     Key.SZG_LIMITS: "商转公贷款额度与期限",
-}
-
-_BAND_LABELS: dict[TermBand, str] = {
-    TermBand.UP_TO_5Y: "五年以下（含五年）",
-    TermBand.OVER_5Y: "五年以上",
 }
 
 # ------------------------------------------------------------------------ inputs
@@ -268,11 +254,11 @@ class Refusal(NamedTuple):
     """A reason not to lend: a machine-readable code, a Chinese message, the source.
 
     ``field`` names the fact to blame (a ``LoanFacts`` attribute, dotted into
-    ``commercial_loan``) when the request itself is at fault
-    (``INPUT_ERROR_CODES``): callers answer those with a 400 on that field.
+    ``commercial_loan``) when the request itself is at fault: callers answer
+    those with a 400 on that field. A lawful "no" on sound facts names none.
     """
 
-    code: str
+    code: RefusalCode
     message: str
     citation: Citation | None = None
     field: str | None = None
@@ -324,12 +310,14 @@ class Decision:
     total_interest: Decimal | None = None
     limits_applied: tuple[Reason, ...] = ()
     limits_not_applied: tuple[Reason, ...] = ()
+    amount_bounds: tuple[Limit, ...] = ()
+    term_bounds: tuple[TermLimit, ...] = ()
     reasons: tuple[Reason, ...] = ()
     policy_version: str
     as_of: date
 
     @property
-    def refusal_codes(self) -> tuple[str, ...]:
+    def refusal_codes(self) -> tuple[RefusalCode, ...]:
         return tuple(r.code for r in self.refusals)
 
     def input_errors(
@@ -342,24 +330,22 @@ class Decision:
         """
         out: dict[str, list[dict[str, str]]] = {}
         for r in self.refusals:
-            if r.code in INPUT_ERROR_CODES:
-                name = r.field or "non_field_errors"
+            if r.field is not None:
+                name = r.field
                 if names is not None:
                     name = names.get(name, "non_field_errors")
                 out.setdefault(name, []).append({"code": r.code, "message": r.message})
         return out
 
     @property
-    def amount_limits(self) -> dict[str, Decimal]:
-        """Applied amount limits by rule name (values are fen amounts)."""
-        return {
-            r.rule: Decimal(r.value) for r in self.limits_applied if r.rule.startswith("amount.")
-        }
+    def amount_limits(self) -> dict[LimitRule, Decimal]:
+        """Applied amount limits by rule (yuan, exact to the fen)."""
+        return {limit.rule: limit.amount for limit in self.amount_bounds}
 
     @property
-    def term_limits(self) -> dict[str, int]:
-        """Applied term limits by rule name (values are months)."""
-        return {r.rule: int(r.value) for r in self.limits_applied if r.rule.startswith("term.")}
+    def term_limits(self) -> dict[LimitRule, int]:
+        """Applied term limits by rule (months)."""
+        return {limit.rule: limit.months for limit in self.term_bounds}
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: money "0.00", ratios/rates with at least 2 decimals, ISO dates."""
@@ -569,23 +555,44 @@ class _Run:
         self.reasons: list[Reason] = []
         self.applied: list[Reason] = []
         self.not_applied: list[Reason] = []
+        self.amounts: list[Limit] = []
+        self.terms: list[TermLimit] = []
         self._missing: set[str] = set()
 
-    def refuse(self, code: str, message: str, citation: Citation | None = None) -> None:
+    def refuse(self, code: RefusalCode, message: str, citation: Citation | None = None) -> None:
         self.refusals.append(Refusal(code, message, citation))
 
-    def bad_input(self, code: str, field: str, message: str) -> None:
+    def bad_input(self, code: RefusalCode, field: str, message: str) -> None:
         self.refusals.append(Refusal(code, message, None, field))
 
     def reason(self, rule: str, value: object, message: str, cite: Citation | None = None) -> None:
         self.reasons.append(Reason(rule, str(value), message, cite))
 
-    def limit(self, rule: str, value: object, message: str, cite: Citation | None = None) -> None:
-        r = Reason(rule, str(value), message, cite)
+    def _applied(self, rule: LimitRule, value: str, message: str, cite: Citation | None) -> None:
+        r = Reason(rule, value, message, cite)
         self.applied.append(r)
         self.reasons.append(r)
 
-    def skip(self, rule: str, message: str, cite: Citation | None = None) -> None:
+    def amount_limit(
+        self, rule: LimitRule, amount: Decimal, message: str, cite: Citation | None = None
+    ) -> None:
+        limit = Limit(rule, round_fen(amount), cite)
+        self.amounts.append(limit)
+        self._applied(rule, _fmt_money(limit.amount) or "", message, cite)
+
+    def term_limit(
+        self, rule: LimitRule, months: int, message: str, cite: Citation | None = None
+    ) -> None:
+        self.terms.append(TermLimit(rule, months, cite))
+        self._applied(rule, str(months), message, cite)
+
+    def requirement(
+        self, rule: LimitRule, value: int, message: str, cite: Citation | None = None
+    ) -> None:
+        """A condition applied (not a bound on amount or term), shown with the limits."""
+        self._applied(rule, str(value), message, cite)
+
+    def skip(self, rule: LimitRule, message: str, cite: Citation | None = None) -> None:
         r = Reason(rule, "not_applied", message, cite)
         self.not_applied.append(r)
         self.reasons.append(r)
@@ -597,7 +604,7 @@ class _Run:
             self._missing.add(key)
             label = _KEY_LABELS.get(key, key) + detail
             self.refuse(
-                POLICY_NOT_IN_FORCE,
+                RefusalCode.POLICY_NOT_IN_FORCE,
                 f"{self.policy.on.isoformat()}无施行中的“{label}”规定（{key}），"
                 "不得沿用已失效或未生效的参数",
             )
@@ -612,17 +619,21 @@ def _check_inputs(facts: LoanFacts, run: _Run) -> None:
     on = run.policy.on
 
     def bad(field: str, message: str) -> None:
-        run.bad_input(INVALID_INPUT, field, message)
+        run.bad_input(RefusalCode.INVALID_INPUT, field, message)
 
     if facts.term_months < 1:
         run.bad_input(
-            INVALID_TERM, "term_months", f"贷款期限须至少为1个月（申请{facts.term_months}个月）"
+            RefusalCode.INVALID_TERM,
+            "term_months",
+            f"贷款期限须至少为1个月（申请{facts.term_months}个月）",
         )
+    if facts.property_type not in LOANABLE_PROPERTY_TYPES:
+        bad("property_type", f"{facts.property_type.label}不能申请住房公积金贷款")
     if facts.loan_amount is not None and (
         facts.loan_amount <= 0 or facts.loan_amount != round_fen(facts.loan_amount)
     ):
         run.bad_input(
-            INVALID_AMOUNT,
+            RefusalCode.INVALID_AMOUNT,
             "loan_amount",
             f"申请贷款金额须大于0且精确到分（申请{facts.loan_amount}）",
         )
@@ -640,20 +651,20 @@ def _check_inputs(facts: LoanFacts, run: _Run) -> None:
             bad(name, f"{label}不得为负")
     if facts.continuous_deposit_months is not None and facts.continuous_deposit_months < 0:
         bad("continuous_deposit_months", "连续缴存月数不得为负")
-    if facts.sex is not None and facts.sex.strip().upper() not in ("M", "F"):
+    if facts.sex is not None and facts.sex.strip().upper() not in tuple(Sex):
         bad("sex", f"性别只能为 M（男）或 F（女），收到 {facts.sex!r}")
     if facts.birth_date is not None and facts.birth_date > on:
         bad("birth_date", "出生日期不得晚于申请日期")
     if facts.voucher_amount and facts.house_price and facts.voucher_amount > facts.house_price:
         run.bad_input(
-            VOUCHER_EXCEEDS_PRICE,
+            RefusalCode.VOUCHER_EXCEEDS_PRICE,
             "voucher_amount",
             f"房票面额{_yuan(facts.voucher_amount)}超过房价{_yuan(facts.house_price)}",
         )
     if facts.house_price is None and not facts.is_szg:
-        run.bad_input(HOUSE_PRICE_REQUIRED, "house_price", "购房贷款须提供房价")
+        run.bad_input(RefusalCode.HOUSE_PRICE_REQUIRED, "house_price", "购房贷款须提供房价")
     elif facts.house_price is None and facts.voucher_amount:
-        run.bad_input(HOUSE_PRICE_REQUIRED, "house_price", "使用房票须提供房价")
+        run.bad_input(RefusalCode.HOUSE_PRICE_REQUIRED, "house_price", "使用房票须提供房价")
     loan = facts.commercial_loan
     if loan is not None:
         if loan.remaining_principal <= 0:
@@ -722,7 +733,7 @@ def _rule_home_tier(facts: LoanFacts, run: _Run) -> HomeTier:
         )
         if not ht.within_max:
             run.refuse(
-                HOME_TIER_EXCEEDED,
+                RefusalCode.HOME_TIER_EXCEEDED,
                 f"认定为第{ht.tier}套住房，超过可发放贷款的第{ht.max_tier}套，不予贷款",
                 max_pv.citation,
             )
@@ -738,7 +749,7 @@ def _rule_home_tier(facts: LoanFacts, run: _Run) -> HomeTier:
         )
         if unsettled > allowed:
             run.refuse(
-                UNSETTLED_PF_LOAN,
+                RefusalCode.UNSETTLED_PF_LOAN,
                 f"家庭有{unsettled}笔住房公积金贷款未结清，结清前不予贷款"
                 if allowed == 0
                 else f"家庭有{unsettled}笔住房公积金贷款未结清，超过{allowed}笔，不予贷款",
@@ -754,11 +765,11 @@ def _rule_down_payment(
     price = facts.house_price
     if price is None or price <= 0:
         if facts.is_szg:
-            run.skip(AMOUNT_PRICE, "商转公未提供房价，不适用首付款比例限额")
+            run.skip(LimitRule.DOWN_PAYMENT, "商转公未提供房价，不适用首付款比例限额")
             return None, None, True
         return None, None, False
-    if tier is None:
-        return None, None, False  # refused already: no tier, no ratio
+    if tier is None or facts.property_type not in LOANABLE_PROPERTY_TYPES:
+        return None, None, False  # refused already: no tier or not a loanable home
     key = _DOWN_PAYMENT_KEYS.get((facts.property_type, tier))
     if key is None:
         run.require(f"loan.down_payment.{facts.property_type.value}.tier{tier}")
@@ -769,9 +780,9 @@ def _rule_down_payment(
     ratio = Decimal(ratio_pv.value)
     min_down = round_fen(price * ratio)
     price_limit = price - min_down
-    run.limit(
-        AMOUNT_PRICE,
-        _fmt_money(price_limit),
+    run.amount_limit(
+        LimitRule.DOWN_PAYMENT,
+        price_limit,
         f"{facts.property_type.label}第{tier}套最低首付款比例{_percent(ratio)}："
         f"首付不低于{_yuan(min_down)}，可贷不超过{_yuan(price_limit)}",
         ratio_pv.citation,
@@ -797,9 +808,7 @@ def _rule_down_payment(
                 f"房票面额{_yuan(voucher)}不计入首付款，可贷不超过"
                 f"房价×(1−首付比例)−房票面额={_yuan(voucher_limit)}"
             )
-        run.limit(
-            AMOUNT_VOUCHER, _fmt_money(voucher_limit), msg, counts.citation if counts else None
-        )
+        run.amount_limit(LimitRule.VOUCHER, voucher_limit, msg, counts.citation if counts else None)
     return ratio, min_down, True
 
 
@@ -822,7 +831,7 @@ def _rule_cap(facts: LoanFacts, run: _Run) -> Decimal | None:
         return None
     cap = round_fen(Decimal(cap_pv.value))
     who = f"{_groups_text(qualifying)}" if qualifying else "正常缴存职工"
-    run.limit(AMOUNT_CAP, _fmt_money(cap), f"{who}贷款额度上限{_yuan(cap)}", cap_pv.citation)
+    run.amount_limit(LimitRule.CAP, cap, f"{who}贷款额度上限{_yuan(cap)}", cap_pv.citation)
     return cap
 
 
@@ -833,7 +842,7 @@ def _szg_limits(facts: LoanFacts, run: _Run) -> PolicyValue | None:
     pv = run.require(Key.SZG_LIMITS)
     if pv is not None and pv.value != SZG_REMAINING_PRINCIPAL_AND_TERM:
         run.refuse(
-            POLICY_NOT_IN_FORCE,
+            RefusalCode.POLICY_NOT_IN_FORCE,
             f"商转公贷款额度与期限规则“{pv.value}”无法识别（{Key.SZG_LIMITS}）",
             pv.citation,
         )
@@ -846,10 +855,17 @@ def _rule_term(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> i
     on = policy.on
     complete = True
     max_pv = run.require(Key.MAX_TERM_MONTHS)
-    if max_pv is not None:
-        run.limit(
-            TERM_MAX, int(max_pv.value), f"贷款期限最长{int(max_pv.value)}个月", max_pv.citation
-        )
+    longest = int(max_pv.value) if max_pv is not None else None
+    if max_pv is not None and longest is not None:
+        run.term_limit(LimitRule.TERM_MAX, longest, f"贷款期限最长{longest}个月", max_pv.citation)
+        if facts.term_months > longest:
+            # The longest term any borrower may have: asking more is the request's
+            # fault (a 400 on the field), unlike a shorter limit of this borrower.
+            run.bad_input(
+                RefusalCode.TERM_EXCEEDS_LIMIT,
+                "term_months",
+                f"申请期限{facts.term_months}个月超过贷款最长期限{longest}个月",
+            )
     else:
         complete = False
 
@@ -857,7 +873,7 @@ def _rule_term(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> i
         extra = run.require(Key.RETIREMENT_EXTRA_YEARS)
         # Without the sex, the earlier of the two retirement dates: never a term
         # that a borrower of either sex could not be lent.
-        sexes = (facts.sex,) if facts.sex is not None else (MALE, FEMALE)
+        sexes = (facts.sex,) if facts.sex is not None else (Sex.MALE, Sex.FEMALE)
         try:
             ret = min(
                 (
@@ -869,7 +885,7 @@ def _rule_term(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> i
         except RetirementPolicyMissing as exc:
             if run.require(exc.key) is not None:  # row in force but lacks the category
                 run.refuse(
-                    POLICY_NOT_IN_FORCE,
+                    RefusalCode.POLICY_NOT_IN_FORCE,
                     f"{on.isoformat()}的法定退休年龄规定中无“{exc.detail}”类别",
                 )
             ret = None
@@ -882,42 +898,40 @@ def _rule_term(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> i
             limit_date = add_months(ret.on, years * 12)
             months = max_term_before(limit_date, on)
             unknown = "未提供性别，按较早者计：" if facts.sex is None else ""
-            run.limit(
-                TERM_RETIREMENT,
+            run.term_limit(
+                LimitRule.TERM_RETIREMENT,
                 months,
                 f"{unknown}法定退休年龄{ret.age_label}（{ret.on.isoformat()}退休），贷款到期不晚于"
                 f"退休后{years}年即{limit_date.isoformat()}，最长{months}个月",
                 ret.citation,
             )
     else:
-        run.skip(TERM_RETIREMENT, "未提供出生日期，未按法定退休年龄限制贷款期限")
+        run.skip(LimitRule.TERM_RETIREMENT, "未提供出生日期，未按法定退休年龄限制贷款期限")
 
     loan = facts.commercial_loan
     if loan is not None:
         if szg_limits is None:
             complete = False
         elif loan.remaining_term_months >= 1:
-            run.limit(
-                TERM_SZG,
+            run.term_limit(
+                LimitRule.TERM_SZG,
                 loan.remaining_term_months,
                 f"商转公贷款期限不超过商业贷款剩余期限{loan.remaining_term_months}个月",
                 szg_limits.citation,
             )
 
-    terms = [int(r.value) for r in run.applied if r.rule.startswith("term.")]
-    if not complete or not terms:
+    if not complete or not run.terms:
         return None
-    max_term = min(terms)
-    if facts.term_months > max_term:
-        binding = next(
-            r for r in run.applied if r.rule.startswith("term.") and int(r.value) == max_term
-        )
+    binding = min(run.terms, key=attrgetter("months"))
+    over_longest = longest is not None and facts.term_months > longest
+    if facts.term_months > binding.months and not over_longest:
+        why = next(r.message for r in run.applied if r.rule is binding.rule)
         run.refuse(
-            TERM_EXCEEDS_LIMIT,
-            f"申请期限{facts.term_months}个月超过可贷最长期限{max_term}个月（{binding.message}）",
+            RefusalCode.TERM_EXCEEDS_LIMIT,
+            f"申请期限{facts.term_months}个月超过可贷最长期限{binding.months}个月（{why}）",
             binding.citation,
         )
-    return max_term
+    return binding.months
 
 
 def _rule_rate(facts: LoanFacts, ht: HomeTier, run: _Run) -> RateValue | None:
@@ -931,16 +945,15 @@ def _rule_rate(facts: LoanFacts, ht: HomeTier, run: _Run) -> RateValue | None:
     rate = policy.rate(home_tier=ht.tier, term_months=facts.term_months)
     if rate is None:
         run.refuse(
-            POLICY_NOT_IN_FORCE,
-            f"{policy.on.isoformat()}无施行中的第{ht.tier}套住房{_BAND_LABELS[band]}"
-            "住房公积金贷款利率",
+            RefusalCode.POLICY_NOT_IN_FORCE,
+            f"{policy.on.isoformat()}无施行中的第{ht.tier}套住房{band.label}住房公积金贷款利率",
         )
         return None
     floor = "（国家规定的利率下限，中心未另行上浮）" if rate.is_floor else ""
     run.reason(
         "rate",
         _fmt_min2(rate.annual_rate_percent),
-        f"第{ht.tier}套住房、合同期限{facts.term_months}个月（{_BAND_LABELS[band]}），"
+        f"第{ht.tier}套住房、合同期限{facts.term_months}个月（{band.label}），"
         f"年利率{_rate(rate.annual_rate_percent)}{floor}",
         rate.citation,
     )
@@ -957,26 +970,32 @@ def _rule_optional(facts: LoanFacts, rate: RateValue | None, run: _Run) -> None:
 
     multiple = _set(policy, Key.BALANCE_MULTIPLE)
     if multiple is None:
-        run.skip(AMOUNT_BALANCE, f"账户余额倍数：{unset}", row(Key.BALANCE_MULTIPLE))
+        run.skip(LimitRule.BALANCE_MULTIPLE, f"账户余额倍数：{unset}", row(Key.BALANCE_MULTIPLE))
     elif facts.account_balance is None:
-        run.skip(AMOUNT_BALANCE, "账户余额倍数：未提供账户余额，不适用", multiple.citation)
+        run.skip(
+            LimitRule.BALANCE_MULTIPLE, "账户余额倍数：未提供账户余额，不适用", multiple.citation
+        )
     else:
         m = Decimal(multiple.value)
         limit = (facts.account_balance * m).quantize(FEN, rounding=ROUND_DOWN)
-        run.limit(
-            AMOUNT_BALANCE,
-            _fmt_money(limit),
+        run.amount_limit(
+            LimitRule.BALANCE_MULTIPLE,
+            limit,
             f"账户余额{_yuan(facts.account_balance)}×{m.normalize():f}倍={_yuan(limit)}",
             multiple.citation,
         )
 
     share = _set(policy, Key.REPAYMENT_CAPACITY_SHARE)
     if share is None:
-        run.skip(AMOUNT_CAPACITY, f"还款能力：{unset}", row(Key.REPAYMENT_CAPACITY_SHARE))
+        run.skip(
+            LimitRule.REPAYMENT_CAPACITY, f"还款能力：{unset}", row(Key.REPAYMENT_CAPACITY_SHARE)
+        )
     elif facts.monthly_income is None:
-        run.skip(AMOUNT_CAPACITY, "还款能力：未提供家庭月收入，不适用", share.citation)
+        run.skip(LimitRule.REPAYMENT_CAPACITY, "还款能力：未提供家庭月收入，不适用", share.citation)
     elif rate is None or facts.term_months < 1:
-        run.skip(AMOUNT_CAPACITY, "还款能力：利率或期限不可用，无法计算", share.citation)
+        run.skip(
+            LimitRule.REPAYMENT_CAPACITY, "还款能力：利率或期限不可用，无法计算", share.citation
+        )
     else:
         s = Decimal(share.value)
         max_payment = (facts.monthly_income * s).quantize(FEN, rounding=ROUND_DOWN)
@@ -986,9 +1005,9 @@ def _rule_optional(facts: LoanFacts, rate: RateValue | None, run: _Run) -> None:
             months=facts.term_months,
             method=facts.repayment_method,
         )
-        run.limit(
-            AMOUNT_CAPACITY,
-            _fmt_money(limit),
+        run.amount_limit(
+            LimitRule.REPAYMENT_CAPACITY,
+            limit,
             f"月还款额不超过家庭月收入{_yuan(facts.monthly_income)}的{_percent(s)}"
             f"即{_yuan(max_payment)}（{facts.repayment_method.label}），可贷不超过{_yuan(limit)}",
             share.citation,
@@ -996,20 +1015,28 @@ def _rule_optional(facts: LoanFacts, rate: RateValue | None, run: _Run) -> None:
 
     min_months = _set(policy, Key.MIN_CONTINUOUS_DEPOSIT_MONTHS)
     if min_months is None:
-        run.skip(DEPOSIT_MONTHS, f"连续缴存月数：{unset}", row(Key.MIN_CONTINUOUS_DEPOSIT_MONTHS))
+        run.skip(
+            LimitRule.DEPOSIT_MONTHS,
+            f"连续缴存月数：{unset}",
+            row(Key.MIN_CONTINUOUS_DEPOSIT_MONTHS),
+        )
     elif facts.continuous_deposit_months is None:
-        run.skip(DEPOSIT_MONTHS, "连续缴存月数：未提供连续缴存月数，不适用", min_months.citation)
+        run.skip(
+            LimitRule.DEPOSIT_MONTHS,
+            "连续缴存月数：未提供连续缴存月数，不适用",
+            min_months.citation,
+        )
     else:
         need = int(min_months.value)
-        run.limit(
-            DEPOSIT_MONTHS,
+        run.requirement(
+            LimitRule.DEPOSIT_MONTHS,
             need,
             f"须连续缴存至少{need}个月（已连续缴存{facts.continuous_deposit_months}个月）",
             min_months.citation,
         )
         if facts.continuous_deposit_months < need:
             run.refuse(
-                INSUFFICIENT_DEPOSIT_MONTHS,
+                RefusalCode.INSUFFICIENT_DEPOSIT_MONTHS,
                 f"连续缴存{facts.continuous_deposit_months}个月，不足{need}个月",
                 min_months.citation,
             )
@@ -1033,7 +1060,7 @@ def _rule_szg(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> bo
         )
         if not ok:
             run.refuse(
-                SZG_INELIGIBLE,
+                RefusalCode.SZG_INELIGIBLE,
                 f"商业贷款发放日{loan.issued_on.isoformat()}晚于{cutoff.value.isoformat()}，"
                 "不符合商转公条件",
                 cutoff.citation,
@@ -1051,15 +1078,15 @@ def _rule_szg(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> bo
         )
         if not ok:
             run.refuse(
-                SZG_INELIGIBLE,
+                RefusalCode.SZG_INELIGIBLE,
                 f"{lender}发放的商业贷款不在商转公认可的贷款银行范围内",
                 lenders.citation,
             )
     if szg_limits is not None and loan.remaining_principal > 0:
         remaining = round_fen(loan.remaining_principal)
-        run.limit(
-            AMOUNT_SZG,
-            _fmt_money(remaining),
+        run.amount_limit(
+            LimitRule.SZG_REMAINING_PRINCIPAL,
+            remaining,
             f"商转公贷款不超过商业贷款剩余本金{_yuan(remaining)}",
             szg_limits.citation,
         )
@@ -1093,39 +1120,34 @@ def decide(facts: LoanFacts, policy: PolicySnapshot) -> Decision:
         run.refusals.insert(
             0,
             Refusal(
-                POLICY_NOT_IN_FORCE,
+                RefusalCode.POLICY_NOT_IN_FORCE,
                 f"{policy.on.isoformat()}无施行中的政策措施（措施已到期或尚未录入），"
                 "缺失的参数不得沿用旧值，须待新的政策录入后办理",
                 None,
             ),
         )
 
-    amount_limits = [Decimal(r.value) for r in run.applied if r.rule.startswith("amount.")]
     max_amount: Decimal | None = None
-    if cap is not None and price_done and szg_done and amount_limits:
-        max_amount = max(min(amount_limits), Decimal("0.00"))
+    if cap is not None and price_done and szg_done and run.amounts:
+        max_amount = max(min(run.amounts, key=attrgetter("amount")).amount, Decimal("0.00"))
     loan_amount = facts.loan_amount if facts.loan_amount is not None else max_amount
     if max_amount is not None:
-        binding = [
-            r
-            for r in run.applied
-            if r.rule.startswith("amount.") and Decimal(r.value) == max_amount
-        ]
+        binding = [limit for limit in run.amounts if limit.amount == max_amount]
         run.reason(
             "amount.max",
             _fmt_money(max_amount),
             f"可贷最高额为各项限额中的最低者{_yuan(max_amount)}"
-            f"（{'、'.join(r.rule for r in binding)}）",
+            f"（{'、'.join(limit.rule for limit in binding)}）",
         )
         requested = facts.loan_amount
         if requested is not None and requested > 0 and requested > max_amount:
             run.refuse(
-                AMOUNT_EXCEEDS_LIMIT,
+                RefusalCode.AMOUNT_EXCEEDS_LIMIT,
                 f"申请金额{_yuan(requested)}超过可贷最高额{_yuan(max_amount)}",
                 binding[0].citation if binding else None,
             )
         elif requested is None and max_amount <= 0:
-            run.refuse(NO_LOANABLE_AMOUNT, "按各项限额计算的可贷金额为0，不予贷款")
+            run.refuse(RefusalCode.NO_LOANABLE_AMOUNT, "按各项限额计算的可贷金额为0，不予贷款")
 
     eligible = not run.refusals
     monthly_payment: Decimal | None = None
@@ -1176,6 +1198,8 @@ def decide(facts: LoanFacts, policy: PolicySnapshot) -> Decision:
         total_interest=total_interest,
         limits_applied=tuple(run.applied),
         limits_not_applied=tuple(run.not_applied),
+        amount_bounds=tuple(run.amounts),
+        term_bounds=tuple(run.terms),
         reasons=tuple(run.reasons),
         policy_version=policy.version,
         as_of=policy.on,
@@ -1183,27 +1207,17 @@ def decide(facts: LoanFacts, policy: PolicySnapshot) -> Decision:
 
 
 __all__ = [
-    "AMOUNT_BALANCE",
-    "AMOUNT_CAP",
-    "AMOUNT_CAPACITY",
-    "AMOUNT_PRICE",
-    "AMOUNT_SZG",
-    "AMOUNT_VOUCHER",
-    "DEPOSIT_MONTHS",
-    "INPUT_ERROR_CODES",
-    "TERM_MAX",
-    "TERM_RETIREMENT",
-    "TERM_SZG",
     "CommercialLoan",
     "Decision",
     "HomeTier",
+    "Limit",
+    "LimitRule",
     "LoanFacts",
     "PriorPfLoan",
-    "PropertyType",
     "Reason",
     "Refusal",
-    "RepaymentMethod",
-    "SpecialGroup",
+    "RefusalCode",
+    "TermLimit",
     "counted_home_tier",
     "counted_pf_loans",
     "decide",

@@ -9,13 +9,16 @@ computes the installments — installments are never stored row by row.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from gjj.domain import LOANABLE_PROPERTY_TYPES, PropertyType, RepaymentMethod, TermBand
 from gjj.models import MONEY, Depositor, FamilyMember, PfLoanRecord
 
-RATE = {"max_digits": 6, "decimal_places": 3}
+RATE: dict[str, Any] = {"max_digits": 6, "decimal_places": 3}
 
 
 class ApplicationKind(models.TextChoices):
@@ -46,18 +49,6 @@ OPEN_STATUSES: tuple[str, ...] = (
     ApplicationStatus.APPROVED,
     ApplicationStatus.SIGNED,
 )
-
-
-class PropertyKind(models.TextChoices):
-    COMMERCIAL = "commercial", "商品住房"
-    AFFORDABLE = "affordable", "保障性住房"
-
-
-class Method(models.TextChoices):
-    """还款方式 (values of ``loans.schedules.RepaymentMethod``; JGJ/T 320 codes 01/02)."""
-
-    EQUAL_INSTALLMENT = "equal_installment", "等额本息"
-    EQUAL_PRINCIPAL = "equal_principal", "等额本金"
 
 
 class SzgMode(models.TextChoices):
@@ -103,7 +94,10 @@ class LoanApplication(models.Model):
     # The home (purchase; for 商转公 the refinanced home).
     property_address = models.CharField("房屋坐落", max_length=300, blank=True)
     property_type = models.CharField(
-        "房屋性质", max_length=12, choices=PropertyKind.choices, default=PropertyKind.COMMERCIAL
+        "房屋性质",
+        max_length=12,
+        choices=PropertyType.choices(LOANABLE_PROPERTY_TYPES),
+        default=PropertyType.COMMERCIAL.value,
     )
     new_build = models.BooleanField("新建商品住房（一手房）", default=False)
     house_price = models.DecimalField("房屋总价", null=True, blank=True, **MONEY)
@@ -132,7 +126,10 @@ class LoanApplication(models.Model):
     )
     term_months = models.PositiveSmallIntegerField("申请期限（月）", null=True, blank=True)
     repayment_method = models.CharField(
-        "还款方式", max_length=20, choices=Method.choices, default=Method.EQUAL_INSTALLMENT
+        "还款方式",
+        max_length=20,
+        choices=RepaymentMethod.choices(),
+        default=RepaymentMethod.EQUAL_INSTALLMENT.value,
     )
     monthly_income = models.DecimalField("家庭月收入", null=True, blank=True, **MONEY)
 
@@ -206,7 +203,7 @@ class LoanApplication(models.Model):
     contract_amount = models.DecimalField("合同金额", null=True, blank=True, **MONEY)
     contract_term_months = models.PositiveSmallIntegerField("合同期限（月）", null=True, blank=True)
     contract_method = models.CharField(
-        "合同还款方式", max_length=20, choices=Method.choices, blank=True
+        "合同还款方式", max_length=20, choices=RepaymentMethod.choices(), blank=True
     )
     contract_rate_percent = models.DecimalField("签约时年利率（%）", null=True, blank=True, **RATE)
     guarantee_type = models.CharField(
@@ -310,9 +307,9 @@ class Loan(models.Model):
     The nightly repricing batch updates ``annual_rate_percent``,
     ``installment_amount``, ``current_schedule_version``, ``priced_rate_row``
     and ``priced_on`` set-based, inserting a ``ScheduleVersion`` header and a
-    ``RateChange`` row for each loan it moves. Remaining months =
-    ``final_installment_number - next_installment_number + 1``; the next
-    version's first due date is ``next_due_date``.
+    ``RateChange`` row for each loan it moves. The new version starts at the
+    first installment due on or after the repricing date (installments due
+    before it keep their rate, paid or not; docs/money.md).
     """
 
     contract_number = models.CharField("借款合同编号", max_length=40, unique=True)
@@ -340,10 +337,10 @@ class Loan(models.Model):
     principal = models.DecimalField("贷款本金", **MONEY)
     contract_term_months = models.PositiveSmallIntegerField("合同期限（月）")
     home_tier = models.PositiveSmallIntegerField("认定住房套数")
-    term_band = models.CharField(
-        "利率期限档次", max_length=3, choices=[("le5", "五年以下（含五年）"), ("gt5", "五年以上")]
+    term_band = models.CharField("利率期限档次", max_length=3, choices=TermBand.choices())
+    repayment_method = models.CharField(
+        "还款方式", max_length=20, choices=RepaymentMethod.choices()
     )
-    repayment_method = models.CharField("还款方式", max_length=20, choices=Method.choices)
     repayment_day = models.PositiveSmallIntegerField("每月还款日")
     guarantee_type = models.CharField("担保方式", max_length=2, choices=GuaranteeType.choices)
     payee_kind = models.CharField("收款方类型", max_length=20, choices=PayeeKind.choices)
@@ -426,7 +423,7 @@ class ScheduleVersion(models.Model):
     principal = models.DecimalField("起始剩余本金", **MONEY)
     annual_rate_percent = models.DecimalField("年利率（%）", **RATE)
     months = models.PositiveIntegerField("剩余期数")
-    method = models.CharField("还款方式", max_length=20, choices=Method.choices)
+    method = models.CharField("还款方式", max_length=20, choices=RepaymentMethod.choices())
     first_due_date = models.DateField("首期还款日")
     installment_amount = models.DecimalField("月还款额", help_text="等额本金为首月还款额", **MONEY)
     reason = models.CharField("原因", max_length=20, choices=ScheduleReason.choices)

@@ -23,11 +23,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from gjj.domain import Sex
 from gjj.policy import Citation, Key, PolicySnapshot
 from loans.schedules import add_months
-
-MALE = "M"
-FEMALE = "F"
 
 
 class RetirementPolicyMissing(LookupError):
@@ -61,9 +59,9 @@ class Retirement:
 def retirement_category(*, sex: str, policy: PolicySnapshot) -> str:
     """Category name: "male", or "female_<base age>" per ``Key.RETIREMENT_FEMALE_BASE_AGE``."""
     s = sex.strip().upper()
-    if s == MALE:
+    if s == Sex.MALE:
         return "male"
-    if s == FEMALE:
+    if s == Sex.FEMALE:
         base = policy.value(Key.RETIREMENT_FEMALE_BASE_AGE)
         if base is None:
             raise RetirementPolicyMissing(Key.RETIREMENT_FEMALE_BASE_AGE)

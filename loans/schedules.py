@@ -18,47 +18,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal, localcontext
-from enum import StrEnum
 from functools import lru_cache
 
+from gjj.domain import RepaymentMethod
 from gjj.money import FEN, monthly_rate, round_fen
 
 # Intermediate precision for (1+i)^n: the default 28 digits would already do
 # for 360 months, the margin keeps the fen rounding exact for any input.
 _PRECISION = 50
 _ZERO = Decimal("0.00")
-
-
-class RepaymentMethod(StrEnum):
-    """还款方式, with the JGJ/T 320-2014 codes."""
-
-    EQUAL_INSTALLMENT = "equal_installment"
-    EQUAL_PRINCIPAL = "equal_principal"
-
-    @property
-    def code(self) -> str:
-        return _METHOD_CODES[self]
-
-    @property
-    def label(self) -> str:
-        return _METHOD_LABELS[self]
-
-    @classmethod
-    def from_code(cls, code: str) -> RepaymentMethod:
-        for method, c in _METHOD_CODES.items():
-            if c == code:
-                return method
-        raise ValueError(f"未知的还款方式代码: {code!r}")
-
-
-_METHOD_CODES: dict[RepaymentMethod, str] = {
-    RepaymentMethod.EQUAL_INSTALLMENT: "01",
-    RepaymentMethod.EQUAL_PRINCIPAL: "02",
-}
-_METHOD_LABELS: dict[RepaymentMethod, str] = {
-    RepaymentMethod.EQUAL_INSTALLMENT: "等额本息",
-    RepaymentMethod.EQUAL_PRINCIPAL: "等额本金",
-}
 
 
 @dataclass(frozen=True)

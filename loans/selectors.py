@@ -6,7 +6,8 @@ engine's ``LoanFacts``. Documented choices:
 * Household: the applicant and the current spouse who is a depositor, plus
   anyone who has recorded *the applicant* as their current spouse, so a
   one-sided spouse record still joins the couple (gjj's ``household_ids``).
-* Homes: ``household_homes`` on the date (registered, not disposed, in 阳泉).
+* Homes: ``household_homes`` on the date (registered, not disposed, in the
+  city of ``Key.LOCAL_CITY``).
 * Prior provident loans: ``household_pf_loans`` (``PfLoanRecord``: the center's
   history, including this center's own disbursed loans), only those issued on
   or before the date; "settled" means settled on or before the date.
@@ -14,7 +15,7 @@ engine's ``LoanFacts``. Documented choices:
   (``household_special_groups``, both spouses) plus two derived ones —
   青年人 when the applicant (or the co-borrowing spouse) is at most
   ``Key.YOUTH_MAX_AGE`` years old on the date, and 新市民 when the applicant
-  (or the co-borrowing spouse, if a depositor) has no 阳泉 hukou or settled
+  (or the co-borrowing spouse, if a depositor) has no local hukou or settled
   there less than ``Key.NEW_CITIZEN_MAX_HUKOU_YEARS`` years before the date.
   A blank hukou city is "not recorded", not "no local hukou": nothing is
   derived from it. A parameter with no row in force derives nothing.
@@ -25,12 +26,13 @@ engine's ``LoanFacts``. Documented choices:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 
+from gjj.domain import PropertyType, RepaymentMethod, SpecialGroup
 from gjj.models import Depositor, FamilyMember, ProvidentAccount, Relation
 from gjj.policy import Key, PolicySnapshot
 from gjj.selectors import (
@@ -41,7 +43,7 @@ from gjj.selectors import (
     household_special_groups,
     policy_in_force,
 )
-from loans.engine import CommercialLoan, LoanFacts, PriorPfLoan, PropertyType, SpecialGroup
+from loans.engine import CommercialLoan, LoanFacts, PriorPfLoan
 from loans.models import (
     ApplicationKind,
     ApplicationStatus,
@@ -51,9 +53,7 @@ from loans.models import (
     Repayment,
     ScheduleVersion,
 )
-from loans.schedules import Installment, RepaymentMethod, add_months, build_schedule
-
-LOCAL_CITY = "阳泉"
+from loans.schedules import Installment, add_months, build_schedule
 
 # --- households --------------------------------------------------------------------
 
@@ -84,9 +84,10 @@ def is_youth(*, birth_date: date, on: date, policy: PolicySnapshot) -> bool:
 
 def is_new_citizen(*, depositor: Depositor, on: date, policy: PolicySnapshot) -> bool:
     years = policy.value(Key.NEW_CITIZEN_MAX_HUKOU_YEARS)
-    if years is None or not depositor.hukou_city.strip():
+    city = policy.value(Key.LOCAL_CITY)
+    if years is None or not city or not depositor.hukou_city.strip():
         return False
-    if _norm_city(depositor.hukou_city) != LOCAL_CITY:
+    if _norm_city(depositor.hukou_city) != _norm_city(city):
         return True
     since = depositor.hukou_since
     return since is not None and on < add_months(since, int(years) * 12)
@@ -180,13 +181,32 @@ def applications_of_household(*, depositor: Depositor) -> QuerySet[LoanApplicati
     )
 
 
-def application_is_overdue(*, application: LoanApplication, on: date) -> bool:
-    """Accepted and still undecided after the statutory deadline."""
-    return (
-        application.deadline_on is not None
-        and application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.REVIEWED)
-        and on > application.deadline_on
-    )
+# Accepted and not yet decided: the statutory clock (条例 art. 26) is running.
+AWAITING_DECISION = (ApplicationStatus.ACCEPTED, ApplicationStatus.REVIEWED)
+# "Near its deadline": due within this many calendar days from today (a queue
+# setting for the clerks, not a statutory figure).
+NEAR_DEADLINE_DAYS = 3
+
+
+def loan_applications_awaiting_decision() -> QuerySet[LoanApplication]:
+    return LoanApplication.objects.filter(status__in=AWAITING_DECISION)
+
+
+def loan_applications_overdue(*, on: date) -> QuerySet[LoanApplication]:
+    """Awaiting a decision after the statutory deadline: the one definition of overdue."""
+    return loan_applications_awaiting_decision().filter(deadline_on__lt=on)
+
+
+def loan_applications_near_deadline(*, on: date) -> QuerySet[LoanApplication]:
+    """Awaiting a decision, due from ``on`` to ``NEAR_DEADLINE_DAYS`` days later."""
+    last = on + timedelta(days=NEAR_DEADLINE_DAYS)
+    return loan_applications_awaiting_decision().filter(deadline_on__gte=on, deadline_on__lte=last)
+
+
+def loan_application_is_overdue(*, application: LoanApplication, on: date) -> bool:
+    """``loan_applications_overdue`` for one loaded row (no query)."""
+    due = application.deadline_on
+    return application.status in AWAITING_DECISION and due is not None and due < on
 
 
 def application_decided_late(*, application: LoanApplication) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from gjj.domain import LOANABLE_PROPERTY_TYPES, PropertyType, RepaymentMethod
 from gjj.fields import MoneyField, StrictBooleanField, StrictIntegerField, StrictRegexField
 from gjj.masking import mask_bank_account, mask_text
 from gjj.selectors import today_local
@@ -19,14 +20,13 @@ from loans.models import (
     Loan,
     LoanApplication,
     LoanStatus,
-    Method,
-    PropertyKind,
     Repayment,
     ScheduleVersion,
     SzgMode,
 )
+from loans.services import SMALLINT_MAX
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 def _money(**kw: Any) -> serializers.DecimalField:
@@ -125,7 +125,7 @@ class ApplicationInputSerializer(serializers.Serializer):
 
     kind = _choice(ApplicationKind.choices)
     property_address = _text(300)
-    property_type = _choice(PropertyKind.choices, required=False)
+    property_type = _choice(PropertyType.choices(LOANABLE_PROPERTY_TYPES), required=False)
     new_build = StrictBooleanField(required=False)
     house_price = OptionalMoneyField(help_text="房屋总价（元）")
     purchase_contract_date = serializers.DateField(required=False, allow_null=True)
@@ -146,8 +146,11 @@ class ApplicationInputSerializer(serializers.Serializer):
     requested_amount = OptionalMoneyField(
         help_text="申请金额（元）；不填或 null 为按可贷最高额申请"
     )
-    term_months = StrictIntegerField(min_value=1, max_value=600, required=False, allow_null=True)
-    repayment_method = _choice(Method.choices, required=False)
+    # The longest term is the policy row the engine applies; the bound here is the column's.
+    term_months = StrictIntegerField(
+        min_value=1, max_value=SMALLINT_MAX, required=False, allow_null=True
+    )
+    repayment_method = _choice(RepaymentMethod.choices(), required=False)
     monthly_income = OptionalMoneyField(help_text="家庭月收入（元）")
 
 
@@ -192,11 +195,11 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 class ApplicationSerializer(serializers.ModelSerializer):
     status = _choice(ApplicationStatus.choices, read_only=True)
     kind = _choice(ApplicationKind.choices, read_only=True)
-    property_type = _choice(PropertyKind.choices, read_only=True)
-    contract_method = _choice(Method.choices, allow_blank=True, read_only=True)
+    property_type = _choice(PropertyType.choices(LOANABLE_PROPERTY_TYPES), read_only=True)
+    contract_method = _choice(RepaymentMethod.choices(), allow_blank=True, read_only=True)
     szg_mode = _choice(SzgMode.choices, allow_blank=True, read_only=True)
     guarantee_type = _choice(GuaranteeType.choices, allow_blank=True, read_only=True)
-    repayment_method = _choice(Method.choices, read_only=True)
+    repayment_method = _choice(RepaymentMethod.choices(), read_only=True)
     status_display = serializers.CharField(source="get_status_display")
     kind_display = serializers.CharField(source="get_kind_display")
     applicant_name = serializers.CharField(source="applicant.name")
@@ -274,7 +277,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return obj.co_borrower_id is not None
 
     def get_overdue(self, obj: LoanApplication) -> bool:
-        return selectors.application_is_overdue(application=obj, on=today_local())
+        return selectors.loan_application_is_overdue(application=obj, on=today_local())
 
     def get_loan_id(self, obj: LoanApplication) -> int | None:
         loan = getattr(obj, "loan", None)
@@ -295,8 +298,8 @@ class RejectSerializer(serializers.Serializer):
 
 class SignSerializer(serializers.Serializer):
     amount = MoneyField(help_text="合同金额（元），不超过批准金额")
-    term_months = StrictIntegerField(min_value=1, max_value=600)
-    repayment_method = _choice(Method.choices)
+    term_months = StrictIntegerField(min_value=1, max_value=SMALLINT_MAX)
+    repayment_method = _choice(RepaymentMethod.choices())
     guarantee_type = _choice(GuaranteeType.choices)
     repayment_day = StrictIntegerField(min_value=1, max_value=28, help_text="每月还款日（1–28）")
     guarantee_note = _text(300, help_text="担保说明（选填）")
@@ -307,7 +310,7 @@ class SignSerializer(serializers.Serializer):
 
 class LoanSerializer(serializers.ModelSerializer):
     status = _choice(LoanStatus.choices, read_only=True)
-    repayment_method = _choice(Method.choices, read_only=True)
+    repayment_method = _choice(RepaymentMethod.choices(), read_only=True)
     kind = _choice(ApplicationKind.choices, read_only=True)
     status_display = serializers.CharField(source="get_status_display")
     repayment_method_display = serializers.CharField(source="get_repayment_method_display")
@@ -358,7 +361,7 @@ class RateHistorySerializer(serializers.Serializer):
 
 
 class ScheduleVersionSerializer(serializers.ModelSerializer):
-    method = _choice(Method.choices, read_only=True)
+    method = _choice(RepaymentMethod.choices(), read_only=True)
 
     class Meta:
         model = ScheduleVersion
@@ -413,7 +416,8 @@ class LoanDetailSerializer(LoanSerializer):
     @extend_schema_field(LoanInstallmentSerializer(many=True))
     def get_schedule(self, obj: Loan) -> list[dict[str, Any]]:
         rows = selectors.loan_schedule(loan=obj)
-        return LoanInstallmentSerializer([r.as_dict() for r in rows], many=True).data
+        # many=True: a ListSerializer, whose data is a list (the stubs say ReturnDict).
+        return LoanInstallmentSerializer([r.as_dict() for r in rows], many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(LoanInstallmentSerializer(allow_null=True))
     def get_next_installment(self, obj: Loan) -> dict[str, Any] | None:
@@ -421,4 +425,5 @@ class LoanDetailSerializer(LoanSerializer):
 
     @extend_schema_field(RateHistorySerializer(many=True))
     def get_rate_history(self, obj: Loan) -> list[dict[str, Any]]:
-        return RateHistorySerializer(selectors.loan_rate_history(loan=obj), many=True).data
+        rows = selectors.loan_rate_history(loan=obj)
+        return RateHistorySerializer(rows, many=True).data  # type: ignore[return-value]  # as above

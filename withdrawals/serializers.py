@@ -96,7 +96,8 @@ class WithdrawalPurchaseCreateSerializer(_BankFields):
     loans_amount = MoneyField(default=Decimal("0.00"), help_text="商业贷款与公积金贷款合计（元）")
     voucher_amount = MoneyField(default=Decimal("0.00"), help_text="房票金额（元）")
     property_address = StrictRegexField(TEXT, max_length=300, help_text="房屋坐落")
-    members = WithdrawalMemberRequestSerializer(many=True, allow_empty=False, max_length=10)
+    # many=True builds a ListSerializer, which takes max_length; the stubs type the child.
+    members = WithdrawalMemberRequestSerializer(many=True, allow_empty=False, max_length=10)  # type: ignore[call-arg]
 
 
 class WithdrawalRentalCreateSerializer(_BankFields):
@@ -282,7 +283,8 @@ class WithdrawalConsentSerializer(serializers.ModelSerializer):
 class WithdrawalCitationSerializer(serializers.Serializer):
     document = serializers.CharField()
     article = serializers.CharField()
-    source = serializers.CharField()
+    # The metaclass moves a declared field off the class, so Field.source is not shadowed.
+    source = serializers.CharField()  # type: ignore[assignment]
     effective_from = serializers.DateField()
     effective_to = serializers.DateField(allow_null=True)
     row = serializers.CharField()

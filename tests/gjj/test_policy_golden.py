@@ -6,11 +6,14 @@ again on SQLite.
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 
+from gjj.models import AuditLog, PolicyParameter
 from gjj.policy import Key
 from gjj.selectors import policy_in_force
 from tests.policy_fixtures import SEED_PARAMETERS, seed_snapshot
@@ -79,6 +82,9 @@ PARAMS = [
     (Key.SZG_LIMITS, "2024-10-17", "remaining_principal_and_term", "中心"),
     (Key.LOAN_DECISION_DAYS, "2024-10-17", 15, "住房公积金管理条例"),
     (Key.WITHDRAWAL_DECISION_DAYS, "2024-10-17", 3, "住房公积金管理条例"),
+    (Key.LOCAL_CITY, "2002-03-23", None, None),
+    (Key.LOCAL_CITY, "2002-03-24", "阳泉", "中心"),
+    (Key.LOCAL_CITY, "2027-10-17", "阳泉", "中心"),
 ]
 
 UNSET_FROM_52 = [
@@ -132,7 +138,9 @@ def test_parameter_in_force_on_date(key, on, expected, document):
 @pytest.mark.parametrize("key", UNSET_FROM_52)
 def test_parameters_without_yangquan_source_start_unset(key):
     pv = policy_in_force(on=D("2024-10-17")).param(key)
-    assert pv is not None and pv.value is None and not pv.is_set
+    assert pv is not None
+    assert pv.value is None
+    assert not pv.is_set
     assert pv.citation.source == "decision"
 
 
@@ -172,3 +180,15 @@ def test_policy_version_names_the_latest_change():
     assert policy_in_force(on=D("2024-10-17")).version == "2024-10-17"
     assert policy_in_force(on=D("2025-05-08")).version == "2025-05-08"
     assert policy_in_force(on=D("2024-05-18")).version == "2024-05-18"
+
+
+def test_local_city_migration_runs_again_without_a_second_row():
+    # given the row loaded by migration gjj.0006
+    migration = importlib.import_module("gjj.migrations.0006_local_city")
+    rows = PolicyParameter.objects.filter(key=Key.LOCAL_CITY)
+    audits = AuditLog.objects.filter(actor_label="migration:gjj.0006")
+    assert (rows.count(), audits.count()) == (1, 1)
+    # when it runs again
+    migration.add_local_city(apps, None)
+    # then nothing is added
+    assert (rows.count(), audits.count()) == (1, 1)

@@ -11,25 +11,14 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from gjj.policy import Key, PolicySnapshot, TermBand, ValueKind
+from gjj.domain import PropertyType, RepaymentMethod, SpecialGroup, TermBand
+from gjj.policy import Key, PolicySnapshot, ValueKind
 from loans.engine import (
-    AMOUNT_BALANCE,
-    AMOUNT_CAP,
-    AMOUNT_CAPACITY,
-    AMOUNT_PRICE,
-    AMOUNT_SZG,
-    AMOUNT_VOUCHER,
-    DEPOSIT_MONTHS,
-    INPUT_ERROR_CODES,
-    TERM_MAX,
-    TERM_RETIREMENT,
-    TERM_SZG,
     CommercialLoan,
     Decision,
+    LimitRule,
     LoanFacts,
     PriorPfLoan,
-    PropertyType,
-    SpecialGroup,
     counted_home_tier,
     decide,
     effective_special_groups,
@@ -37,7 +26,6 @@ from loans.engine import (
     term_band_of,
 )
 from loans.schedules import (
-    RepaymentMethod,
     build_schedule,
     first_payment,
     level_payment,
@@ -112,7 +100,8 @@ def test_rate_golden(on: date, tier: int, term: int, rate: str) -> None:
 def test_rate_eligible_quote_uses_schedule() -> None:
     """Given an eligible quote, then the payment and interest are the schedule's."""
     d = quote(term_months=240, loan_amount=D("350000.00"))
-    assert d.eligible and d.annual_rate_percent == D("2.600")
+    assert d.eligible
+    assert d.annual_rate_percent == D("2.600")
     assert d.monthly_payment == level_payment(
         principal=D("350000.00"), annual_rate_percent=D("2.600"), months=240
     )
@@ -161,7 +150,7 @@ def test_cap_boundary(on: date, groups: tuple[str, ...], children: int, cap: str
     """Given the cap rows, when quoted either side of 2024-10-17, then 80万 / 90万 / 100万."""
     d = quote(on, special_groups=frozenset(groups), children=children, house_price=D("2000000"))
     assert d.loan_cap == D(cap)
-    assert d.amount_limits[AMOUNT_CAP] == D(cap)
+    assert d.amount_limits[LimitRule.CAP] == D(cap)
 
 
 def test_before_52_no_down_payment_row_so_refused() -> None:
@@ -331,7 +320,8 @@ def test_unsettled_loans_follow_the_row_in_force() -> None:
     # Given a row that allows one unsettled loan: a household with one is not refused for it
     one = with_params(snap(IN_FORCE), n=(Key.MAX_UNSETTLED_PF_LOANS, 1, ValueKind.INTEGER))
     d = decide(facts(prior_pf_loans=unsettled), one)
-    assert d.eligible and d.home_tier == 2
+    assert d.eligible
+    assert d.home_tier == 2
     reason = next(r for r in d.reasons if r.rule == "home_count.unsettled")
     assert (reason.value, reason.message) == ("1", "未结清的住房公积金贷款1笔（可有1笔）")
     # Given no row in force: refused for the missing rule, never lent by default
@@ -376,7 +366,7 @@ def test_down_payment(
     d = quote(property_type=property_type, homes_owned=homes)
     assert d.min_down_payment_ratio == D(ratio)
     assert d.min_down_payment == D(down)
-    assert d.amount_limits[AMOUNT_PRICE] == D(limit)
+    assert d.amount_limits[LimitRule.DOWN_PAYMENT] == D(limit)
     assert d.max_loan_amount == D(limit)
     assert d.loan_amount == D(limit)
 
@@ -403,7 +393,7 @@ def test_down_payment_rounds_half_up_to_fen() -> None:
 def test_voucher_counts_as_own_funds(voucher: str, max_amount: str | None) -> None:
     """房票: the face value is own funds; only price − voucher may be borrowed."""
     d = quote(voucher_amount=D(voucher))
-    assert d.amount_limits[AMOUNT_VOUCHER] == PRICE - D(voucher)
+    assert d.amount_limits[LimitRule.VOUCHER] == PRICE - D(voucher)
     if max_amount is None:
         assert d.max_loan_amount == D("0.00")
         assert d.refusal_codes == ("no_loanable_amount",)
@@ -417,7 +407,7 @@ def test_voucher_not_own_funds_when_flag_false() -> None:
         snap(IN_FORCE), flag=(Key.VOUCHER_COUNTS_AS_OWN_FUNDS, False, ValueKind.BOOLEAN)
     )
     d = decide(facts(voucher_amount=D("100000")), p)
-    assert d.amount_limits[AMOUNT_VOUCHER] == D("700000.00")
+    assert d.amount_limits[LimitRule.VOUCHER] == D("700000.00")
     assert d.max_loan_amount == D("700000.00")
 
 
@@ -425,7 +415,9 @@ def test_voucher_exceeds_price_is_input_error() -> None:
     d = quote(voucher_amount=D("1000000.01"))
     assert not d.eligible
     assert "voucher_exceeds_price" in d.refusal_codes
-    assert "voucher_exceeds_price" in INPUT_ERROR_CODES
+    assert d.input_errors() == {
+        "voucher_amount": [{"code": "voucher_exceeds_price", "message": d.refusals[0].message}]
+    }
 
 
 # ----------------------------------------------------------------- 商转公
@@ -441,7 +433,7 @@ def szg(
         remaining_principal=D("420000.50"),
         remaining_term_months=200,
     )
-    base: dict[str, object] = {
+    base: dict[str, Any] = {
         "house_price": None,
         "homes_owned": 1,
         "commercial_loan": loan,
@@ -477,10 +469,10 @@ def test_szg_limits_and_home_count() -> None:
     assert d.eligible
     assert (d.counted_homes, d.home_tier) == (0, 1)
     assert d.max_loan_amount == D("420000.50")
-    assert d.amount_limits[AMOUNT_SZG] == D("420000.50")
-    assert d.term_limits[TERM_SZG] == 200
+    assert d.amount_limits[LimitRule.SZG_REMAINING_PRINCIPAL] == D("420000.50")
+    assert d.term_limits[LimitRule.TERM_SZG] == 200
     assert d.max_term_months == 200
-    assert AMOUNT_PRICE in {r.rule for r in d.limits_not_applied}
+    assert LimitRule.DOWN_PAYMENT in {r.rule for r in d.limits_not_applied}
     assert szg(homes_owned=2).home_tier == 2
     assert szg(homes_owned=0).counted_homes == 0
 
@@ -498,7 +490,7 @@ def test_szg_with_price_applies_down_payment() -> None:
 def test_szg_limits_cite_their_row() -> None:
     d = szg()
     limits = {r.rule: r for r in d.limits_applied}
-    for rule in (AMOUNT_SZG, TERM_SZG):
+    for rule in (LimitRule.SZG_REMAINING_PRINCIPAL, LimitRule.TERM_SZG):
         cite = limits[rule].citation
         assert cite is not None, rule
         assert cite.article == (
@@ -521,7 +513,9 @@ def test_szg_without_a_known_limits_rule_is_refused(rule: str | None) -> None:
     assert d.refusal_codes == ("policy_not_in_force",)
     assert Key.SZG_LIMITS in d.refusals[0].message
     assert (d.max_loan_amount, d.max_term_months) == (None, None)
-    assert {AMOUNT_SZG, TERM_SZG}.isdisjoint(r.rule for r in d.limits_applied)
+    assert {LimitRule.SZG_REMAINING_PRINCIPAL, LimitRule.TERM_SZG}.isdisjoint(
+        r.rule for r in d.limits_applied
+    )
 
 
 def test_szg_rows_missing_refused() -> None:
@@ -569,13 +563,43 @@ def test_term_max_360() -> None:
     assert d.max_term_months == 360
 
 
+def test_term_over_the_longest_names_the_field() -> None:
+    # given the row 贷款期限最长360个月
+    # when 361 months are asked
+    d = quote(term_months=361)
+    # then the request is at fault: the refusal names term_months (an API answers 400)
+    assert d.input_errors() == {
+        "term_months": [
+            {"code": "term_exceeds_limit", "message": "申请期限361个月超过贷款最长期限360个月"}
+        ]
+    }
+
+
+def test_term_longest_is_read_from_the_row() -> None:
+    # given a row in force setting the longest term at 300 months
+    p = with_params(snap(IN_FORCE), t=(Key.MAX_TERM_MONTHS, 300, ValueKind.INTEGER))
+    # when 300 and 301 months are asked
+    # then 300 is lent and 301 is refused on the field
+    assert decide(facts(term_months=300), p).eligible
+    assert list(decide(facts(term_months=301), p).input_errors()) == ["term_months"]
+
+
+def test_term_over_the_borrowers_own_limit_is_a_lawful_no() -> None:
+    # given a man born 1975-01-10 whose retirement allows 206 months
+    # when 207 are asked
+    d = quote(birth_date=date(1975, 1, 10), sex="M", term_months=207)
+    # then it is a refusal on sound facts, naming no field
+    assert d.refusal_codes == ("term_exceeds_limit",)
+    assert d.input_errors() == {}
+
+
 def test_term_retirement_limit() -> None:
     """Given a man born 1975-01-10 quoting on 2025-06-01: retirement 62y7m on
     2037-08-10 (delay 120//4+1 = 31 months), + 5 years → 2042-08-10, so at most
     206 months (2025-06-01 + 206 months = 2042-08-01)."""
     d = quote(birth_date=date(1975, 1, 10), sex="M", term_months=206)
     assert d.eligible
-    assert d.term_limits == {TERM_MAX: 360, TERM_RETIREMENT: 206}
+    assert d.term_limits == {LimitRule.TERM_MAX: 360, LimitRule.TERM_RETIREMENT: 206}
     assert d.max_term_months == 206
     d = quote(birth_date=date(1975, 1, 10), sex="M", term_months=207)
     assert d.refusal_codes == ("term_exceeds_limit",)
@@ -588,8 +612,8 @@ def test_term_retirement_too_old() -> None:
 
 
 def test_term_retirement_needs_the_birth_date() -> None:
-    assert TERM_RETIREMENT in {r.rule for r in quote().limits_not_applied}
-    assert TERM_RETIREMENT in {r.rule for r in quote(sex="M").limits_not_applied}
+    assert LimitRule.TERM_RETIREMENT in {r.rule for r in quote().limits_not_applied}
+    assert LimitRule.TERM_RETIREMENT in {r.rule for r in quote(sex="M").limits_not_applied}
 
 
 def test_term_retirement_without_the_sex_takes_the_earlier_date() -> None:
@@ -598,12 +622,13 @@ def test_term_retirement_without_the_sex_takes_the_earlier_date() -> None:
     (2043-03-15), so the woman's date bounds the term: maturity by 2048-03-15,
     273 months (a man's would be 333)."""
     born = date(1985, 3, 15)
-    female = quote(birth_date=born, sex="F").term_limits[TERM_RETIREMENT]
-    male = quote(birth_date=born, sex="M").term_limits[TERM_RETIREMENT]
+    female = quote(birth_date=born, sex="F").term_limits[LimitRule.TERM_RETIREMENT]
+    male = quote(birth_date=born, sex="M").term_limits[LimitRule.TERM_RETIREMENT]
     d = quote(birth_date=born, term_months=female)
     assert (female, male) == (273, 333)
-    assert d.eligible and d.term_limits[TERM_RETIREMENT] == female
-    reason = next(r for r in d.limits_applied if r.rule == TERM_RETIREMENT)
+    assert d.eligible
+    assert d.term_limits[LimitRule.TERM_RETIREMENT] == female
+    reason = next(r for r in d.limits_applied if r.rule == LimitRule.TERM_RETIREMENT)
     assert reason.message == (
         "未提供性别，按较早者计：法定退休年龄58周岁（2043-03-15退休），"
         "贷款到期不晚于退休后5年即2048-03-15，最长273个月"
@@ -623,13 +648,15 @@ def test_optional_limits_unset_not_applied() -> None:
     """Given the three parameters unset (seed), then each is listed as not applied."""
     d = quote(account_balance=D("10000"), monthly_income=D("5000"), continuous_deposit_months=1)
     assert {r.rule for r in d.limits_not_applied} >= {
-        AMOUNT_BALANCE,
-        AMOUNT_CAPACITY,
-        DEPOSIT_MONTHS,
+        LimitRule.BALANCE_MULTIPLE,
+        LimitRule.REPAYMENT_CAPACITY,
+        LimitRule.DEPOSIT_MONTHS,
     }
-    assert not {AMOUNT_BALANCE, AMOUNT_CAPACITY, DEPOSIT_MONTHS} & {
-        r.rule for r in d.limits_applied
-    }
+    assert not {
+        LimitRule.BALANCE_MULTIPLE,
+        LimitRule.REPAYMENT_CAPACITY,
+        LimitRule.DEPOSIT_MONTHS,
+    } & {r.rule for r in d.limits_applied}
     assert d.eligible
 
 
@@ -646,8 +673,8 @@ def test_optional_limits_applied_when_set() -> None:
     p = _optional_policy()
     f = facts(account_balance=D("40000.00"), monthly_income=D("6000.00"))
     d = decide(f, p)
-    assert d.amount_limits[AMOUNT_BALANCE] == D("600000.00")
-    cap = d.amount_limits[AMOUNT_CAPACITY]
+    assert d.amount_limits[LimitRule.BALANCE_MULTIPLE] == D("600000.00")
+    cap = d.amount_limits[LimitRule.REPAYMENT_CAPACITY]
     # 3,000.00 a month at 2.60% over 240 months.
     assert level_payment(principal=cap, annual_rate_percent=D("2.6"), months=240) <= D("3000")
     assert level_payment(principal=cap + D("0.01"), annual_rate_percent=D("2.6"), months=240) > D(
@@ -657,9 +684,9 @@ def test_optional_limits_applied_when_set() -> None:
     # Inputs missing: the set parameters are listed as not applied.
     d = decide(facts(), p)
     assert {r.rule for r in d.limits_not_applied} >= {
-        AMOUNT_BALANCE,
-        AMOUNT_CAPACITY,
-        DEPOSIT_MONTHS,
+        LimitRule.BALANCE_MULTIPLE,
+        LimitRule.REPAYMENT_CAPACITY,
+        LimitRule.DEPOSIT_MONTHS,
     }
 
 
@@ -700,14 +727,14 @@ def test_reasons_cover_every_rule_in_order() -> None:
         "home_count.homes",
         "home_count.pf_loans",
         "home_tier",
-        AMOUNT_PRICE,
-        AMOUNT_CAP,
-        TERM_MAX,
-        TERM_RETIREMENT,
+        LimitRule.DOWN_PAYMENT,
+        LimitRule.CAP,
+        LimitRule.TERM_MAX,
+        LimitRule.TERM_RETIREMENT,
         "rate",
-        AMOUNT_BALANCE,
-        AMOUNT_CAPACITY,
-        DEPOSIT_MONTHS,
+        LimitRule.BALANCE_MULTIPLE,
+        LimitRule.REPAYMENT_CAPACITY,
+        LimitRule.DEPOSIT_MONTHS,
         "amount.max",
         "repayment",
     ]
@@ -812,9 +839,10 @@ def test_amount_never_exceeds_any_limit(
     term limit; and its schedule is sound."""
     p = _optional_policy(on) if optional else snap(on)
     loan = None
+    house_price: Decimal | None = price
     if commercial is not None:
         remaining, remaining_term, with_price = commercial
-        price = price if with_price else None
+        house_price = price if with_price else None
         loan = CommercialLoan(
             bank="ICBC",
             city="阳泉",
@@ -826,7 +854,7 @@ def test_amount_never_exceeds_any_limit(
     f = LoanFacts(
         property_type=property_type,
         new_build=new_build,
-        house_price=price,
+        house_price=house_price,
         commercial_loan=loan,
         term_months=term,
         repayment_method=method,
@@ -851,15 +879,17 @@ def test_amount_never_exceeds_any_limit(
         assert d.max_loan_amount == max(min(limits.values()), D("0"))
     if d.eligible:
         assert d.max_loan_amount is not None
-        assert d.loan_amount is not None and 0 < d.loan_amount <= d.max_loan_amount
+        assert d.loan_amount is not None
+        assert 0 < d.loan_amount <= d.max_loan_amount
         assert all(d.loan_amount <= v for v in limits.values())
         assert d.term_months <= p.value(Key.MAX_TERM_MONTHS)
         if loan is not None:
             assert d.term_months <= loan.remaining_term_months
         assert all(d.term_months <= v for v in d.term_limits.values())
-        assert d.monthly_payment is not None and d.total_interest is not None
+        assert d.monthly_payment is not None
+        assert d.total_interest is not None
         assert d.annual_rate_percent is not None
-        if AMOUNT_CAPACITY in limits:
+        if LimitRule.REPAYMENT_CAPACITY in limits:
             assert income is not None
             assert d.monthly_payment <= income * D("0.5")
         sched = build_schedule(

@@ -94,5 +94,5 @@ def test_missing_rows_raise() -> None:
 
 
 def test_bad_sex_rejected() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="性别只能为 M 或 F"):
         retirement_category(sex="X", policy=snap(REFORM_DAY))

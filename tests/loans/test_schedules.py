@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gjj.domain import RepaymentMethod
 from loans.schedules import (
     Installment,
-    RepaymentMethod,
     add_months,
     build_schedule,
     first_payment,
@@ -89,7 +89,7 @@ def test_method_codes_and_labels() -> None:
     assert (EI.code, EI.label) == ("01", "等额本息")
     assert (EP.code, EP.label) == ("02", "等额本金")
     assert RepaymentMethod.from_code("02") is EP
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="未知的还款方式代码"):
         RepaymentMethod.from_code("03")
 
 
@@ -177,9 +177,9 @@ def test_floats_and_bad_inputs_refused() -> None:
         level_payment(principal=350000.0, annual_rate_percent=D("3.25"), months=240)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         level_payment(principal=D("350000"), annual_rate_percent=3.25, months=240)  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="期数至少为 1"):
         level_payment(principal=D("1"), annual_rate_percent=D("3"), months=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="本金不得为负"):
         level_payment(principal=D("-1"), annual_rate_percent=D("3"), months=12)
 
 
