@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -22,6 +22,7 @@ from rest_framework.authtoken.models import Token
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
+from gjj.domain import AuditAction, SpecialGroup, TermBand
 from gjj.errors import BusinessError, ConflictError, TransitionError
 from gjj.logging import mask_text
 from gjj.models import (
@@ -39,15 +40,21 @@ from gjj.models import (
     PolicySource,
     ProvidentAccount,
     Relation,
-    SpecialGroup,
     SpecialGroupMembership,
 )
 from gjj.money import round_fen, to_decimal
-from gjj.policy import RULE_CODES, Key, TermBand, ValueKind, parse_value
-from gjj.selectors import measure_days_left, policy_cache_clear, policy_in_force, today_local
+from gjj.policy import RULE_CODES, Key, ValueKind, parse_value
+from gjj.selectors import (
+    local_city,
+    measure_days_left,
+    policy_cache_clear,
+    policy_in_force,
+    today_local,
+)
 
 M = TypeVar("M", bound=models.Model)
-Actor = AbstractBaseUser | None
+# The one actor type: a staff or applicant log-in, or None for the system itself.
+Actor = User | None
 
 
 # --- audit and locking -------------------------------------------------------
@@ -64,7 +71,7 @@ def _plain(value: Any) -> Any:
 def audit_record(
     *,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     obj: models.Model,
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
@@ -76,8 +83,11 @@ def audit_record(
 
     ``obj`` may be unsaved (e.g. a log-in attempt for a user name that does not
     exist): its id is then left empty. ``object_repr`` replaces ``str(obj)`` where
-    that would show something that must be masked.
+    that would show something that must be masked. ``action`` must be an
+    ``AuditAction``: an unnamed action is refused rather than stored.
     """
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"audit action must be an AuditAction, not {action!r}")
     label = actor_label or (actor.get_username() if actor is not None else "system")
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.pk else None,
@@ -99,7 +109,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 def lock_in_pk_order(model: type[M], pks: Iterable[int]) -> dict[int, M]:
     """SELECT … FOR UPDATE the rows in ascending pk order (no lock-order deadlocks)."""
     ids = sorted(set(pks))
-    rows = model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    rows = model._default_manager.select_for_update().filter(pk__in=ids).order_by("pk")
     found = {row.pk: row for row in rows}
     missing = [i for i in ids if i not in found]
     if missing:
@@ -138,7 +148,9 @@ def employer_create(*, name: str, credit_code: str, address: str = "", actor: Ac
         if Employer.objects.filter(credit_code=code).exists():
             raise BusinessError("duplicate_employer", "该统一社会信用代码已登记")
         employer = Employer.objects.create(name=name, credit_code=code, address=address)
-        audit_record(actor=actor, action="employer_create", obj=employer, new={"name": name})
+        audit_record(
+            actor=actor, action=AuditAction.EMPLOYER_CREATED, obj=employer, new={"name": name}
+        )
     return employer
 
 
@@ -171,7 +183,7 @@ def depositor_create(
         )
         audit_record(
             actor=actor,
-            action="depositor_create",
+            action=AuditAction.DEPOSITOR_CREATED,
             obj=depositor,
             new={"name": name, "employer": employer},
         )
@@ -233,7 +245,7 @@ def account_open(
         )
         audit_record(
             actor=actor,
-            action="account_open",
+            action=AuditAction.ACCOUNT_OPENED,
             obj=account,
             new=snapshot(account, ["account_number", "status", "deposit_base", "opened_on"]),
         )
@@ -257,7 +269,7 @@ def account_status_change(
         locked.save(update_fields=["status"])
         audit_record(
             actor=actor,
-            action="account_status_change",
+            action=AuditAction.ACCOUNT_STATUS_CHANGED,
             obj=locked,
             old={"status": old},
             new={"status": status},
@@ -341,7 +353,7 @@ def account_entries_post(
             entries.append(entry)
             audit_record(
                 actor=actor,
-                action="account_entry_post",
+                action=AuditAction.ACCOUNT_ENTRY_POSTED,
                 obj=entry,
                 new={"account": p.account_id, "type": p.entry_type, "amount": p.amount},
                 reason=reason,
@@ -353,7 +365,7 @@ def account_entries_post(
                 acc.save(update_fields=["balance"])
                 audit_record(
                     actor=actor,
-                    action="account_balance_change",
+                    action=AuditAction.ACCOUNT_BALANCE_CHANGED,
                     obj=acc,
                     old={"balance": old},
                     new={"balance": acc.balance},
@@ -427,7 +439,7 @@ def account_entry_reverse(
         account.save(update_fields=["balance"])
         audit_record(
             actor=actor,
-            action="account_entry_reverse",
+            action=AuditAction.ACCOUNT_ENTRY_REVERSED,
             obj=reversal,
             old={"entry": original.pk, "balance": old},
             new={"balance": new_balance},
@@ -476,7 +488,7 @@ def family_member_add(
         )
         audit_record(
             actor=actor,
-            action="family_member_add",
+            action=AuditAction.FAMILY_MEMBER_ADDED,
             obj=member,
             new={"relation": relation, "name": name},
         )
@@ -500,7 +512,7 @@ def family_member_verify(*, member: FamilyMember, evidence: str, actor: Actor) -
         locked.save(update_fields=["evidence", "verified_at", "verified_by"])
         audit_record(
             actor=actor,
-            action="family_member_verify",
+            action=AuditAction.FAMILY_MEMBER_VERIFIED,
             obj=locked,
             old={"verified": False},
             new={"verified": True, "evidence": evidence},
@@ -521,7 +533,7 @@ def family_member_end(
         locked.save(update_fields=["ended_on"])
         audit_record(
             actor=actor,
-            action="family_member_end",
+            action=AuditAction.FAMILY_MEMBER_ENDED,
             obj=locked,
             old={"ended_on": None},
             new={"ended_on": ended_on},
@@ -536,7 +548,7 @@ def home_register(
     address: str,
     registered_on: date,
     actor: Actor,
-    city: str = "阳泉",
+    city: str = "",
     property_type: str = "commercial",
     certificate_number: str = "",
 ) -> Home:
@@ -544,14 +556,14 @@ def home_register(
         home = Home.objects.create(
             owner=owner,
             address=address,
-            city=city,
+            city=city or local_city(on=registered_on),  # blank: the center's own city
             property_type=property_type,
             registered_on=registered_on,
             certificate_number=certificate_number,
         )
         audit_record(
             actor=actor,
-            action="home_register",
+            action=AuditAction.HOME_REGISTERED,
             obj=home,
             new=snapshot(home, ["owner_id", "address", "city", "registered_on"]),
         )
@@ -569,7 +581,7 @@ def home_dispose(*, home: Home, disposed_on: date, actor: Actor, reason: str) ->
         locked.save(update_fields=["disposed_on"])
         audit_record(
             actor=actor,
-            action="home_dispose",
+            action=AuditAction.HOME_DISPOSED,
             obj=locked,
             old={"disposed_on": None},
             new={"disposed_on": disposed_on},
@@ -606,7 +618,7 @@ def pf_loan_record_add(
         )
         audit_record(
             actor=actor,
-            action="pf_loan_record_add",
+            action=AuditAction.PF_LOAN_RECORD_ADDED,
             obj=record,
             new=snapshot(record, ["borrower_id", "lender", "amount", "issued_on", "settled_on"]),
         )
@@ -624,7 +636,7 @@ def pf_loan_record_settle(*, record: PfLoanRecord, settled_on: date, actor: Acto
         locked.save(update_fields=["settled_on"])
         audit_record(
             actor=actor,
-            action="pf_loan_record_settle",
+            action=AuditAction.PF_LOAN_RECORD_SETTLED,
             obj=locked,
             old={"settled_on": None},
             new={"settled_on": settled_on},
@@ -660,7 +672,7 @@ def special_group_grant(
         )
         audit_record(
             actor=actor,
-            action="special_group_grant",
+            action=AuditAction.SPECIAL_GROUP_GRANTED,
             obj=membership,
             new={"group": group, "valid_from": valid_from, "valid_to": valid_to},
             reason=evidence,
@@ -682,7 +694,7 @@ def special_group_revoke(
         locked.save(update_fields=["revoked_at", "revoke_reason"])
         audit_record(
             actor=actor,
-            action="special_group_revoke",
+            action=AuditAction.SPECIAL_GROUP_REVOKED,
             obj=locked,
             old={"revoked": False},
             new={"revoked": True},
@@ -769,7 +781,10 @@ def policy_parameter_add(
             created_by=actor if actor is not None and actor.pk else None,
         )
         audit_record(
-            actor=actor, action="policy_parameter_add", obj=row, new=snapshot(row, _PARAM_FIELDS)
+            actor=actor,
+            action=AuditAction.POLICY_PARAMETER_ADDED,
+            obj=row,
+            new=snapshot(row, _PARAM_FIELDS),
         )
         transaction.on_commit(policy_cache_clear)
     return row
@@ -805,7 +820,7 @@ def policy_parameter_update(
         locked.save()
         audit_record(
             actor=actor,
-            action="policy_parameter_update",
+            action=AuditAction.POLICY_PARAMETER_UPDATED,
             obj=locked,
             old=old,
             new=snapshot(locked, _PARAM_FIELDS),
@@ -856,7 +871,7 @@ def policy_rate_add(
         )
         audit_record(
             actor=actor,
-            action="policy_rate_add",
+            action=AuditAction.POLICY_RATE_ADDED,
             obj=row,
             new=snapshot(row, ["effective_from", "home_tier", "term_band", "annual_rate_percent"]),
         )
@@ -880,7 +895,7 @@ def policy_check_record(*, on: date) -> dict[str, Any]:
             audit_record(
                 actor=None,
                 actor_label="batch:policy_nightly_check",
-                action="policy_check",
+                action=AuditAction.POLICY_CHECKED,
                 obj=measure,
                 new=result,
             )
@@ -930,7 +945,7 @@ def applicant_signup(
         depositor.save(update_fields=["user"])
         audit_record(
             actor=user,
-            action="applicant_signup",
+            action=AuditAction.APPLICANT_SIGNED_UP,
             obj=depositor,
             old={"user": None},
             new={"user": user.pk},
@@ -946,7 +961,7 @@ def _token_issued_at(token: Token | None) -> str | None:
     return token.created.isoformat() if token is not None else None
 
 
-def api_token_issue(*, user: AbstractBaseUser, reason: str = "API 登录") -> Token:
+def api_token_issue(*, user: User, reason: str = "API 登录") -> Token:
     """Issue the user's one live token (a new log-in ends the old one) and audit it."""
     with transaction.atomic():
         # Concurrent log-ins of one user queue here instead of racing for the one token.
@@ -957,7 +972,7 @@ def api_token_issue(*, user: AbstractBaseUser, reason: str = "API 登录") -> To
         token = Token.objects.create(user=user)
         audit_record(
             actor=user,
-            action="api_login",
+            action=AuditAction.API_LOGIN_SUCCEEDED,
             obj=user,
             old={"token_issued_at": _token_issued_at(previous)},
             new={"token_issued_at": _token_issued_at(token)},
@@ -966,7 +981,7 @@ def api_token_issue(*, user: AbstractBaseUser, reason: str = "API 登录") -> To
     return token
 
 
-def api_token_revoke(*, user: AbstractBaseUser, reason: str = "API 退出登录") -> None:
+def api_token_revoke(*, user: User, reason: str = "API 退出登录") -> None:
     """End the user's token, if any, and audit the log-out."""
     with transaction.atomic():
         lock_in_pk_order(get_user_model(), [user.pk])
@@ -975,7 +990,7 @@ def api_token_revoke(*, user: AbstractBaseUser, reason: str = "API 退出登录"
             previous.delete()
         audit_record(
             actor=user,
-            action="api_logout",
+            action=AuditAction.API_LOGOUT_SUCCEEDED,
             obj=user,
             old={"token_issued_at": _token_issued_at(previous)},
             new={"token_issued_at": None},
@@ -1005,7 +1020,7 @@ def login_failure_record(*, username: str) -> AuditLog:
         return audit_record(
             actor=None,
             actor_label="anonymous",
-            action="api_login_failed",
+            action=AuditAction.API_LOGIN_FAILED,
             obj=target,
             object_repr=masked,
             reason=reason,

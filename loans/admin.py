@@ -4,18 +4,17 @@ The application queue shows the statutory deadline (条例 art. 26) and flags
 overdue cases; the object page shows the frozen engine result with its policy
 citations, the status history and the audit trail. Transitions are admin
 actions on the queue and buttons on the object page; those that need input
-(审核/审批 opinions, 不予贷款 reason, 签约 terms) open a form page. Each button
-and action is offered only to the role group holding its permission, and the
-service checks the role again. Nothing here is editable or deletable.
+(审核/审批 opinions, 不予贷款 reason, 签约 terms) open a form page. A button or
+action shows only to whom ``gjj.workflow`` allows the step; the service checks
+again. Nothing here is editable or deletable.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Final
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,14 +29,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from gjj.admin import ServiceAdmin
+from gjj.auth import acting_user
+from gjj.domain import AuditAction, RepaymentMethod, Role
 from gjj.errors import BusinessError
 from gjj.exports import ExportOnlyMixin
 from gjj.masking import mask_id_number
 from gjj.models import AuditLog
 from gjj.selectors import today_local
+from gjj.workflow import actor_has_role, actor_roles, allowed_steps
 from loans import selectors, services
 from loans.models import (
-    ApplicationStatus,
     ApplicationStatusChange,
     BatchChunk,
     BatchError,
@@ -47,7 +48,6 @@ from loans.models import (
     Loan,
     LoanApplication,
     LoanStatus,
-    Method,
     Prepayment,
     PrepaymentMode,
     RateChange,
@@ -56,8 +56,7 @@ from loans.models import (
     ScheduleVersion,
 )
 from loans.resources import LoanApplicationResource, LoanResource
-
-S = ApplicationStatus
+from loans.services import LOAN_FLOW, LOAN_STEPS, LoanAction
 
 # --- templates (kept here: the admin's own base templates do the layout) -------------
 
@@ -138,7 +137,14 @@ def audit_html(object_type: str, object_id: int) -> SafeString:
     return _table(
         ["时间", "操作人", "操作", "变更前", "变更后", "原因"],
         [
-            (f"{r.at:%Y-%m-%d %H:%M}", r.actor_label, r.action, r.old or "", r.new or "", r.reason)
+            (
+                f"{r.at:%Y-%m-%d %H:%M}",
+                r.actor_label,
+                AuditAction.label_of(r.action),
+                r.old or "",
+                r.new or "",
+                r.reason,
+            )
             for r in rows
         ],
     )
@@ -170,7 +176,7 @@ class RejectForm(forms.Form):
 class SignForm(forms.Form):
     amount = forms.DecimalField(label="合同金额（元）", max_digits=16, decimal_places=2)
     term_months = forms.IntegerField(label="合同期限（月）", min_value=1, max_value=600)
-    repayment_method = forms.ChoiceField(label="还款方式", choices=Method.choices)
+    repayment_method = forms.ChoiceField(label="还款方式", choices=RepaymentMethod.choices())
     guarantee_type = forms.ChoiceField(label="担保方式", choices=GuaranteeType.choices)
     guarantee_note = forms.CharField(label="担保说明", max_length=300, required=False)
     repayment_day = forms.IntegerField(label="每月还款日", min_value=1, max_value=28)
@@ -260,21 +266,27 @@ def _form_error(form: forms.Form, exc: BusinessError) -> None:
 
 
 class OverdueFilter(admin.SimpleListFilter):
+    """The queue by statutory deadline; the start page links to these same choices."""
+
     title = "法定办结期限"
     parameter_name = "deadline"
+    choice_labels: Final[dict[str, str]] = {
+        "overdue": "已超期",
+        "due_soon": f"{selectors.NEAR_DEADLINE_DAYS}日内到期",
+        "pending": "办理中",
+    }
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("overdue", "已超期"), ("due_soon", "3日内到期"), ("pending", "办理中")]
+        return list(self.choice_labels.items())
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
         today = today_local()
-        pending = queryset.filter(status__in=[S.ACCEPTED, S.REVIEWED])
         if self.value() == "overdue":
-            return pending.filter(deadline_on__lt=today)
+            return queryset & selectors.loan_applications_overdue(on=today)
         if self.value() == "due_soon":
-            return pending.filter(deadline_on__gte=today, deadline_on__lte=today + timedelta(3))
+            return queryset & selectors.loan_applications_near_deadline(on=today)
         if self.value() == "pending":
-            return pending
+            return queryset & selectors.loan_applications_awaiting_decision()
         return None
 
 
@@ -293,14 +305,14 @@ class StatusHistoryInline(admin.TabularInline):
         return False
 
 
-# action -> (permission codename, form class, page title)
-TRANSITION_PAGES: dict[str, tuple[str, type[forms.Form], str]] = {
-    "accept": ("accept_loanapplication", NoteForm, "受理"),
-    "review": ("review_loanapplication", OpinionForm, "审核"),
-    "approve": ("approve_loanapplication", OpinionForm, "审批同意"),
-    "reject": ("approve_loanapplication", RejectForm, "不予贷款"),
-    "sign": ("sign_loanapplication", SignForm, "签订借款合同"),
-    "disburse": ("disburse_loanapplication", EmptyForm, "放款"),
+# The center's steps with a page: action -> (form class, page title).
+TRANSITION_PAGES: dict[LoanAction, tuple[type[forms.Form], str]] = {
+    LoanAction.ACCEPT: (NoteForm, "受理"),
+    LoanAction.REVIEW: (OpinionForm, "审核"),
+    LoanAction.APPROVE: (OpinionForm, "审批同意"),
+    LoanAction.REJECT: (RejectForm, "不予贷款"),
+    LoanAction.SIGN: (SignForm, "签订借款合同"),
+    LoanAction.DISBURSE: (EmptyForm, "放款"),
 }
 
 
@@ -465,17 +477,15 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
 
     @admin.display(description="超期")
     def overdue_flag(self, obj: LoanApplication) -> str:
-        today = today_local()
-        if selectors.application_is_overdue(application=obj, on=today):
-            assert obj.deadline_on is not None
+        today, due = today_local(), obj.deadline_on
+        if due is not None and selectors.loan_application_is_overdue(application=obj, on=today):
             return format_html(
-                '<strong style="color:#ba2121">已超期{}天</strong>',
-                (today - obj.deadline_on).days,
+                '<strong style="color:#ba2121">已超期{}天</strong>', (today - due).days
             )
         if selectors.application_decided_late(application=obj):
             return "逾期办结"
-        if obj.deadline_on is not None and obj.status in (S.ACCEPTED, S.REVIEWED):
-            return f"剩余{(obj.deadline_on - today).days}天"
+        if due is not None and obj.status in selectors.AWAITING_DECISION:
+            return f"剩余{(due - today).days}天"
         return "—"
 
     # -- object page
@@ -506,25 +516,28 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # applicants apply over the API
 
-    # -- role permissions behind the actions
+    # -- the roles behind the actions (gjj.workflow: groups, never the superuser flag)
 
-    def _perm(self, request: HttpRequest, codename: str) -> bool:
-        return request.user.has_perm(f"loans.{codename}")
+    def _may(self, request: HttpRequest, action: LoanAction) -> bool:
+        return bool(LOAN_STEPS[action].roles & actor_roles(acting_user(request)))
 
     def has_accept_permission(self, request: HttpRequest) -> bool:
-        return self._perm(request, "accept_loanapplication")
+        return self._may(request, LoanAction.ACCEPT)
 
     def has_review_permission(self, request: HttpRequest) -> bool:
-        return self._perm(request, "review_loanapplication")
+        return self._may(request, LoanAction.REVIEW)
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
-        return self._perm(request, "approve_loanapplication")
+        return self._may(request, LoanAction.APPROVE)
+
+    def has_reject_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, LoanAction.REJECT)
 
     def has_sign_permission(self, request: HttpRequest) -> bool:
-        return self._perm(request, "sign_loanapplication")
+        return self._may(request, LoanAction.SIGN)
 
     def has_disburse_permission(self, request: HttpRequest) -> bool:
-        return self._perm(request, "disburse_loanapplication")
+        return self._may(request, LoanAction.DISBURSE)
 
     # -- buttons on the object page
 
@@ -534,11 +547,10 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
 
     def links_for(self, request: HttpRequest, obj: LoanApplication) -> list[tuple[str, str]]:
         links = []
-        for action, (perm, _form, label) in TRANSITION_PAGES.items():
-            sources = services.TRANSITIONS[action][0]
-            if obj.status in sources and self._perm(request, perm):
+        for action in allowed_steps(case=obj, actor=acting_user(request), flow=LOAN_FLOW):
+            if action in TRANSITION_PAGES:
                 url = reverse("admin:loans_loanapplication_transition", args=[obj.pk, action])
-                links.append((url, label))
+                links.append((url, TRANSITION_PAGES[action][1]))
         loan = getattr(obj, "loan", None)
         if loan is not None:
             links.append((reverse("admin:loans_loan_change", args=[loan.pk]), "查看贷款"))
@@ -566,8 +578,8 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         ]
         return custom + super().get_urls()
 
-    def _initial(self, action: str, app: LoanApplication) -> dict[str, Any]:
-        if action == "sign":
+    def _initial(self, action: LoanAction, app: LoanApplication) -> dict[str, Any]:
+        if action == LoanAction.SIGN:
             return {
                 "amount": app.approved_amount,
                 "term_months": app.term_months,
@@ -577,21 +589,48 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
             }
         return {}
 
+    def _take(
+        self, action: LoanAction, app: LoanApplication, request: HttpRequest, data: dict[str, Any]
+    ) -> None:
+        actor = acting_user(request)
+        match action:
+            case LoanAction.ACCEPT:
+                services.application_accept(application=app, actor=actor, note=data["note"])
+            case LoanAction.REVIEW:
+                services.application_review(application=app, actor=actor, opinion=data["opinion"])
+            case LoanAction.APPROVE:
+                services.application_approve(application=app, actor=actor, opinion=data["opinion"])
+            case LoanAction.REJECT:
+                services.application_reject(application=app, actor=actor, reason=data["reason"])
+            case LoanAction.SIGN:
+                services.application_sign(
+                    application=app,
+                    actor=actor,
+                    amount=data["amount"],
+                    term_months=data["term_months"],
+                    repayment_method=data["repayment_method"],
+                    guarantee_type=data["guarantee_type"],
+                    repayment_day=data["repayment_day"],
+                    guarantee_note=data["guarantee_note"],
+                )
+            case LoanAction.DISBURSE:
+                services.application_disburse(application=app, actor=actor)
+
     def transition_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         if action not in TRANSITION_PAGES:
             raise Http404
-        perm, form_class, label = TRANSITION_PAGES[action]
-        if not self._perm(request, perm):
+        step = LoanAction(action)
+        form_class, label = TRANSITION_PAGES[step]
+        if not self._may(request, step):
             raise PermissionDenied
         app = self.get_object(request, unquote(object_id))
         if app is None:
             raise Http404
         change_url = reverse("admin:loans_loanapplication_change", args=[app.pk])
-        form = form_class(request.POST or None, initial=self._initial(action, app))
+        form = form_class(request.POST or None, initial=self._initial(step, app))
         if request.method == "POST" and form.is_valid():
-            data = dict(form.cleaned_data)
             try:
-                services.ACTION_SERVICES[action](application=app, actor=request.user, **data)
+                self._take(step, app, request, dict(form.cleaned_data))
             except BusinessError as exc:
                 _form_error(form, exc)
             else:
@@ -622,10 +661,10 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         self,
         request: HttpRequest,
         queryset: QuerySet[LoanApplication],
-        action: str,
+        action: LoanAction,
         call: Callable[[LoanApplication], Any],
     ) -> None:
-        label = TRANSITION_PAGES[action][2]
+        label = TRANSITION_PAGES[action][1]
         done = 0
         for app in queryset.order_by("pk"):
             try:
@@ -643,8 +682,8 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         self._bulk(
             request,
             queryset,
-            "accept",
-            lambda app: services.application_accept(application=app, actor=request.user),
+            LoanAction.ACCEPT,
+            lambda app: services.application_accept(application=app, actor=acting_user(request)),
         )
 
     @admin.action(description="审核通过所选申请", permissions=["review"])
@@ -652,8 +691,8 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         self._bulk(
             request,
             queryset,
-            "review",
-            lambda app: services.application_review(application=app, actor=request.user),
+            LoanAction.REVIEW,
+            lambda app: services.application_review(application=app, actor=acting_user(request)),
         )
 
     @admin.action(description="审批同意所选申请", permissions=["approve"])
@@ -661,8 +700,8 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         self._bulk(
             request,
             queryset,
-            "approve",
-            lambda app: services.application_approve(application=app, actor=request.user),
+            LoanAction.APPROVE,
+            lambda app: services.application_approve(application=app, actor=acting_user(request)),
         )
 
     @admin.action(description="对所选申请放款", permissions=["disburse"])
@@ -670,12 +709,12 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         self._bulk(
             request,
             queryset,
-            "disburse",
-            lambda app: services.application_disburse(application=app, actor=request.user),
+            LoanAction.DISBURSE,
+            lambda app: services.application_disburse(application=app, actor=acting_user(request)),
         )
 
     def _one(
-        self, request: HttpRequest, queryset: QuerySet[LoanApplication], action: str
+        self, request: HttpRequest, queryset: QuerySet[LoanApplication], action: LoanAction
     ) -> HttpResponse | None:
         if queryset.count() != 1:
             self.message_user(
@@ -687,17 +726,17 @@ class LoanApplicationAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
             reverse("admin:loans_loanapplication_transition", args=[app.pk, action])
         )
 
-    @admin.action(description="不予贷款（填写理由）", permissions=["approve"])
+    @admin.action(description="不予贷款（填写理由）", permissions=["reject"])
     def action_reject(
         self, request: HttpRequest, queryset: QuerySet[LoanApplication]
     ) -> HttpResponse | None:
-        return self._one(request, queryset, "reject")
+        return self._one(request, queryset, LoanAction.REJECT)
 
     @admin.action(description="签订借款合同（填写合同条款）", permissions=["sign"])
     def action_sign(
         self, request: HttpRequest, queryset: QuerySet[LoanApplication]
     ) -> HttpResponse | None:
-        return self._one(request, queryset, "sign")
+        return self._one(request, queryset, LoanAction.SIGN)
 
 
 # --- loans ------------------------------------------------------------------------------
@@ -844,7 +883,7 @@ class LoanAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         extra = dict(extra_context or {})
         extra["extra_links"] = (
             [(reverse("admin:loans_loan_import"), "导入银行还款文件")]
-            if request.user.has_perm("loans.add_repaymentimport")
+            if actor_has_role(acting_user(request), Role.CLERK)
             else []
         )
         return super().changelist_view(request, extra)
@@ -858,11 +897,14 @@ class LoanAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
     ) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         links = []
-        if obj is not None and obj.status == LoanStatus.ACTIVE:
-            if request.user.has_perm("loans.add_repayment"):
-                links.append((reverse("admin:loans_loan_repay", args=[obj.pk]), "登记还款"))
-            if request.user.has_perm("loans.add_prepayment"):
-                links.append((reverse("admin:loans_loan_prepay", args=[obj.pk]), "提前还款"))
+        # Repayments are the clerk's.
+        if (
+            obj is not None
+            and obj.status == LoanStatus.ACTIVE
+            and actor_has_role(acting_user(request), Role.CLERK)
+        ):
+            links.append((reverse("admin:loans_loan_repay", args=[obj.pk]), "登记还款"))
+            links.append((reverse("admin:loans_loan_prepay", args=[obj.pk]), "提前还款"))
         extra = {**(extra_context or {}), "extra_links": links}
         return super().change_view(request, object_id, form_url, extra)
 
@@ -875,8 +917,8 @@ class LoanAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         ]
         return custom + super().get_urls()
 
-    def _loan(self, request: HttpRequest, object_id: str, perm: str) -> Loan:
-        if not request.user.has_perm(perm):
+    def _loan(self, request: HttpRequest, object_id: str) -> Loan:
+        if not actor_has_role(acting_user(request), Role.CLERK):  # repayments are the clerk's
             raise PermissionDenied
         loan = self.get_object(request, unquote(object_id))
         if loan is None:
@@ -893,7 +935,7 @@ class LoanAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         ]
 
     def repay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        loan = self._loan(request, object_id, "loans.add_repayment")
+        loan = self._loan(request, object_id)
         nxt = selectors.loan_next_installment(loan=loan)
         change_url = reverse("admin:loans_loan_change", args=[loan.pk])
         initial = {"amount": nxt.payment if nxt else None, "paid_on": today_local()}
@@ -903,7 +945,7 @@ class LoanAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
                 services.repayment_record(
                     loan=loan,
                     installment_number=loan.next_installment_number,
-                    actor=request.user,
+                    actor=acting_user(request),
                     **form.cleaned_data,
                 )
             except BusinessError as exc:
@@ -926,12 +968,12 @@ class LoanAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         )
 
     def prepay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        loan = self._loan(request, object_id, "loans.add_prepayment")
+        loan = self._loan(request, object_id)
         change_url = reverse("admin:loans_loan_change", args=[loan.pk])
         form = PrepayForm(request.POST or None, initial={"paid_on": today_local()})
         if request.method == "POST" and form.is_valid():
             try:
-                services.loan_prepay(loan=loan, actor=request.user, **form.cleaned_data)
+                services.loan_prepay(loan=loan, actor=acting_user(request), **form.cleaned_data)
             except BusinessError as exc:
                 _form_error(form, exc)
             else:
@@ -947,7 +989,7 @@ class LoanAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
         )
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.has_perm("loans.add_repaymentimport"):
+        if not actor_has_role(acting_user(request), Role.CLERK):
             raise PermissionDenied
         list_url = reverse("admin:loans_loan_changelist")
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -961,7 +1003,7 @@ class LoanAdmin(ExportOnlyMixin, FormPageMixin, ServiceAdmin):
                 text = raw.decode("gb18030", errors="replace")  # banks often send GBK
             try:
                 result = services.repayments_import(
-                    csv_text=text, actor=request.user, file_name=upload.name
+                    csv_text=text, actor=acting_user(request), file_name=upload.name
                 )
             except services.ImportRejected as exc:
                 form.add_error(None, f"{exc.message}（{exc.code}）")
@@ -1065,9 +1107,9 @@ class BatchRunAdmin(admin.ModelAdmin):
     @admin.action(description="重试所选运行中失败或未完成的分块", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[BatchRun]) -> None:
         from loans.repricing import reprice_retry
-        from loans.tasks import _dispatch_chunk
+        from loans.tasks import chunk_dispatch
 
         total = 0
         for run in queryset.order_by("pk"):
-            total += reprice_retry(run=run, actor=request.user, dispatch=_dispatch_chunk)
+            total += reprice_retry(run=run, actor=acting_user(request), dispatch=chunk_dispatch)
         self.message_user(request, f"已重新排队 {total} 个分块")

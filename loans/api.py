@@ -11,20 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gjj.auth import ExpiringTokenAuthentication, IsApplicant, applicant_depositor
+from gjj.auth import ExpiringTokenAuthentication, IsApplicant, acting_user, applicant_depositor
 from gjj.idempotency import HEADER, idempotent
 from gjj.models import Depositor
 from gjj.serializers import ErrorSerializer
+from gjj.workflow import actor_roles
 from loans import openapi_examples as examples
 from loans import selectors, services
 from loans.models import (
@@ -47,6 +49,7 @@ from loans.serializers import (
     StatusChangeSerializer,
     WithdrawSerializer,
 )
+from loans.services import ApplicationDraft, LoanAction
 
 # Token first: an anonymous request is told to authenticate (401), not refused (403).
 AUTH = [ExpiringTokenAuthentication, SessionAuthentication]
@@ -79,8 +82,9 @@ class StrictFilterSet(django_filters.FilterSet):
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
+        data = self.data or {}
         for name in self.filters:
-            if name in self.data and not str(self.data.get(name, "")).strip():
+            if name in data and not str(data.get(name, "")).strip():
                 self.form.add_error(name, ValidationError("筛选条件不能为空", code="blank"))
                 valid = False
         return valid
@@ -104,13 +108,16 @@ class LoanFilter(StrictFilterSet):
 
 
 class IsCenterStaff(permissions.BasePermission):
-    """A staff user of the center; which transition they may take is the service's call."""
+    """A user holding a business role (``gjj.workflow``: groups, never ``is_superuser``).
+
+    Which transition they may take is the service's call, with the same roles.
+    """
 
     message = "仅限中心工作人员办理"
 
     def has_permission(self, request: Request, view: object) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.is_staff)
+        return isinstance(user, User) and bool(actor_roles(user))
 
 
 def parse_id(raw: object) -> int:
@@ -123,7 +130,8 @@ def parse_id(raw: object) -> int:
 
 def _depositor(request: Request) -> Depositor:
     depositor = applicant_depositor(request)
-    assert depositor is not None  # IsApplicant has let only applicants in
+    if depositor is None:  # IsApplicant has let only applicants in
+        raise PermissionDenied(IsApplicant.message)
     return depositor
 
 
@@ -174,7 +182,10 @@ class ApplicationListCreateView(ApplicantView, generics.ListAPIView):
         data = dict(ser.validated_data)
         kind = data.pop("kind")
         app = services.application_create(
-            applicant=_depositor(request), actor=request.user, kind=kind, **data
+            applicant=_depositor(request),
+            actor=acting_user(request),
+            kind=kind,
+            draft=ApplicationDraft(**data),
         )
         return Response(ApplicationSerializer(app).data, status=status.HTTP_201_CREATED)
 
@@ -195,7 +206,11 @@ class ApplicationDetailView(ApplicantView):
             data=request.data, partial=partial, context={"kind": app.kind}
         )
         ser.is_valid(raise_exception=True)
-        app = services.application_update(application=app, actor=request.user, **ser.validated_data)
+        app = services.application_update(
+            application=app,
+            actor=acting_user(request),
+            draft=ApplicationDraft(**ser.validated_data),
+        )
         return Response(ApplicationSerializer(app).data)
 
     @extend_schema(
@@ -228,7 +243,9 @@ class ApplicationSubmitView(ApplicantView):
         examples=examples.APPLICATION_SUBMIT_EXAMPLES,
     )
     def post(self, request: Request, pk: str) -> Response:
-        app = services.application_submit(application=self.application(pk), actor=request.user)
+        app = services.application_submit(
+            application=self.application(pk), actor=acting_user(request)
+        )
         return Response(ApplicationSerializer(app).data)
 
 
@@ -245,7 +262,9 @@ class ApplicationWithdrawView(ApplicantView):
         ser = WithdrawSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         app = services.application_withdraw(
-            application=app, actor=request.user, reason=ser.validated_data.get("reason", "")
+            application=app,
+            actor=acting_user(request),
+            reason=ser.validated_data.get("reason", ""),
         )
         return Response(ApplicationSerializer(app).data)
 
@@ -276,11 +295,37 @@ class ApplicationHistoryView(ApplicantView, generics.ListAPIView):
 class StaffTransitionView(APIView):
     authentication_classes = AUTH
     permission_classes = [IsCenterStaff]
-    action_name = ""
+    action: LoanAction
     input_serializer: type | None = None
 
-    def call(self, app: LoanApplication, actor: Any, data: dict[str, Any]) -> Any:
-        return services.ACTION_SERVICES[self.action_name](application=app, actor=actor, **data)
+    def call(self, app: LoanApplication, actor: User, data: dict[str, Any]) -> None:
+        """One explicit service call per step; the service checks the actor's role."""
+        match self.action:
+            case LoanAction.ACCEPT:
+                services.application_accept(application=app, actor=actor)
+            case LoanAction.REVIEW:
+                services.application_review(
+                    application=app, actor=actor, opinion=data.get("opinion", "")
+                )
+            case LoanAction.APPROVE:
+                services.application_approve(
+                    application=app, actor=actor, opinion=data.get("opinion", "")
+                )
+            case LoanAction.REJECT:
+                services.application_reject(application=app, actor=actor, reason=data["reason"])
+            case LoanAction.SIGN:
+                services.application_sign(
+                    application=app,
+                    actor=actor,
+                    amount=data["amount"],
+                    term_months=data["term_months"],
+                    repayment_method=data["repayment_method"],
+                    guarantee_type=data["guarantee_type"],
+                    repayment_day=data["repayment_day"],
+                    guarantee_note=data.get("guarantee_note", ""),
+                )
+            case LoanAction.DISBURSE:
+                services.application_disburse(application=app, actor=actor)
 
     def post(self, request: Request, pk: str) -> Response:
         app = LoanApplication.objects.filter(pk=parse_id(pk)).first()
@@ -291,14 +336,17 @@ class StaffTransitionView(APIView):
             ser = self.input_serializer(data=request.data)
             ser.is_valid(raise_exception=True)
             data = dict(ser.validated_data)
-        self.call(app, request.user, data)
+        self.call(app, acting_user(request), data)
         app.refresh_from_db()
         return Response(ApplicationSerializer(app).data)
 
 
-def _staff_view(action: str, summary: str, serializer: type | None) -> type[StaffTransitionView]:
+def _staff_view(
+    step: LoanAction, summary: str, serializer: type | None
+) -> type[StaffTransitionView]:
+    action = step.value
+
     class View(StaffTransitionView):
-        action_name = action
         input_serializer = serializer
 
         @extend_schema(
@@ -312,17 +360,18 @@ def _staff_view(action: str, summary: str, serializer: type | None) -> type[Staf
         def post(self, request: Request, pk: str) -> Response:
             return super().post(request, pk)
 
+    View.action = step
     View.__name__ = f"Application{action.title()}View"
     View.__qualname__ = View.__name__
     return View
 
 
-AcceptView = _staff_view("accept", "受理（经办）", None)
-ReviewView = _staff_view("review", "审核（复核）", OpinionSerializer)
-ApproveView = _staff_view("approve", "审批同意（审批，不得为审核人）", OpinionSerializer)
-RejectView = _staff_view("reject", "不予贷款（审批，须填写理由）", RejectSerializer)
-SignView = _staff_view("sign", "签订借款合同（经办）", SignSerializer)
-DisburseView = _staff_view("disburse", "放款（经办）", None)
+AcceptView = _staff_view(LoanAction.ACCEPT, "受理（经办）", None)
+ReviewView = _staff_view(LoanAction.REVIEW, "审核（复核）", OpinionSerializer)
+ApproveView = _staff_view(LoanAction.APPROVE, "审批同意（审批，不得为审核人）", OpinionSerializer)
+RejectView = _staff_view(LoanAction.REJECT, "不予贷款（审批，须填写理由）", RejectSerializer)
+SignView = _staff_view(LoanAction.SIGN, "签订借款合同（经办）", SignSerializer)
+DisburseView = _staff_view(LoanAction.DISBURSE, "放款（经办）", None)
 
 
 # --- loans --------------------------------------------------------------------------------

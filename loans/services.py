@@ -1,86 +1,39 @@
-"""Every write of loan applications and loans (GB/T 51267-2017 stages, domain.md §1–4, §6).
+"""Every write of loan applications and loans. The business rules: docs/loans.md.
 
-Each service runs in one transaction, locks the rows it changes in primary-key
-order (depositors before applications before loans), checks the transition
-and the actor's role, and writes an audit row — and for applications a status
-history row — with the change. Admin actions, the REST API and Celery tasks
-all call these functions; nothing else writes these tables.
-
-State machine::
-
-    draft → submitted → accepted → reviewed → approved → signed → disbursed
-                                            ↘ rejected
-    draft | submitted | accepted | reviewed → withdrawn (by the applicant)
-
-Documented decisions:
-
-* One open application per household: draft to signed all count as open
-  (applicant, spouse either way round); checked under a lock of the household's
-  depositor rows, with a partial unique index on the applicant as backstop.
-* Submitting runs the engine on the household's facts on the submission date
-  and freezes the decision. Refusals caused by the request itself
-  (``engine.INPUT_ERROR_CODES``) are a 400 and the draft stays a draft; a
-  lawful "no" is still submitted, frozen with its reasons, so the center
-  decides it formally (art. 26) — approval then refuses and the approver rejects.
-* Statutory deadline: ``accepted_on + Key.LOAN_DECISION_DAYS`` calendar days
-  (the policy row in force on the acceptance date; 15 under art. 26), stored
-  on acceptance. An application still accepted or reviewed after that date is
-  overdue.
-* Roles: 经办 accepts, signs, disburses and records repayments; 复核 reviews;
-  审批 approves or rejects and must not be the user who reviewed (four eyes).
-  Membership of the group is required — being a superuser is not a role.
-* Approval re-runs the engine on the approval date with the frozen amount and
-  refuses (``facts_changed``) when the result is worse for the applicant:
-  no longer eligible, a higher home tier, a lower maximum amount, or a higher
-  rate — naming each change.
-* Signing re-runs the engine with the contract's amount, term and method on
-  the signing date (so the contract is itself within every limit); the amount
-  may not exceed the approved amount and the tier may not have risen. The
-  contract rate shown is the one in force on the signing date; the loan takes
-  the rate in force on the disbursement date (domain §2). Repayment day 1–28,
-  so every month has it.
-* Disbursement: the first installment falls due on the repayment day of the
-  month after disbursement, with one month's interest. Payee: the developer
-  (new build) or the seller (resale); for 商转公 the commercial bank.
-* Repayments settle one installment in full, in order, for exactly the
-  scheduled amount (penalty interest on late payment is out of scope). The
-  bank file import is all-or-nothing: every row is checked and posted inside
-  one transaction; any bad row rolls everything back and the per-row errors
-  are reported. Rows whose bank reference is already posted with identical
-  content are skipped, so a file imported twice posts nothing twice.
-* Prepayment (principal only) may be made up to the next due date; interest
-  accrued on the prepaid principal from the previous due date (or the
-  disbursement date) to the payment date is charged at annual/360 per day.
-  The remaining principal runs under a new schedule version from the next
-  installment: ``lower_installment`` keeps the remaining months;
-  ``shorten_term`` keeps the installment (等额本息: the fewest months whose
-  level payment is not above the current one; 等额本金: the fewest months
-  whose monthly principal part, rounded to the fen, is not above the current
-  one). Prepaying the whole outstanding principal settles the loan.
+Who may take which step is ``gjj.workflow``'s answer; ``LOAN_STEPS`` is the table.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
-from typing import Any
+from enum import Enum, StrEnum
+from typing import Any, Final
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gjj import roles
+from gjj.domain import LOANABLE_PROPERTY_TYPES, AuditAction, PropertyType, RepaymentMethod, Role
 from gjj.errors import ActorNotAllowed, BusinessError, TransitionError
 from gjj.models import Depositor
 from gjj.money import daily_rate, round_fen, to_decimal
 from gjj.policy import Key, PolicySnapshot
-from gjj.selectors import policy_in_force, today_local, user_in_household
-from gjj.services import audit_record, lock_in_pk_order, pf_loan_record_add, pf_loan_record_settle
+from gjj.selectors import policy_in_force, today_local
+from gjj.services import (
+    Actor,
+    audit_record,
+    lock_in_pk_order,
+    pf_loan_record_add,
+    pf_loan_record_settle,
+)
+from gjj.workflow import Flow, Move, Step, actor_is_user_of, case_check, case_move, require_role
 from loans import selectors
 from loans.engine import Decision, decide
 from loans.models import (
@@ -92,11 +45,9 @@ from loans.models import (
     Loan,
     LoanApplication,
     LoanStatus,
-    Method,
     PayeeKind,
     Prepayment,
     PrepaymentMode,
-    PropertyKind,
     Repayment,
     RepaymentImport,
     RepaymentSource,
@@ -104,50 +55,186 @@ from loans.models import (
     ScheduleVersion,
     SzgMode,
 )
-from loans.schedules import RepaymentMethod, add_months, first_payment, level_payment
-
-Actor = AbstractBaseUser | None
-S = ApplicationStatus
+from loans.schedules import add_months, first_payment, level_payment
 
 CENTER_NAME = "阳泉市住房公积金管理中心"
 
-# action -> (statuses it may start from, status it leads to, Chinese label)
-TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
-    "submit": (frozenset({S.DRAFT}), S.SUBMITTED, "提交"),
-    "withdraw": (
-        frozenset({S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.REVIEWED}),
-        S.WITHDRAWN,
-        "撤回",
+
+class LoanAction(StrEnum):
+    """The steps of a loan application (also the admin's and the API's path names)."""
+
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    ACCEPT = "accept"
+    REVIEW = "review"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SIGN = "sign"
+    DISBURSE = "disburse"
+
+
+_UNDECIDED = frozenset(
+    {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.REVIEWED,
+    }
+)
+_FOUR_EYES = "审批人不能与审核人为同一人（双人复核）"
+LOAN_STEPS: Final[dict[LoanAction, Step]] = {
+    LoanAction.SUBMIT: Step(
+        sources=frozenset({ApplicationStatus.DRAFT}),
+        target=ApplicationStatus.SUBMITTED,
+        label="提交",
+        audit=AuditAction.LOAN_APPLICATION_SUBMITTED,
+        applicant=True,
     ),
-    "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED, "受理"),
-    "review": (frozenset({S.ACCEPTED}), S.REVIEWED, "审核"),
-    "approve": (frozenset({S.REVIEWED}), S.APPROVED, "审批同意"),
-    "reject": (frozenset({S.REVIEWED}), S.REJECTED, "不予贷款"),
-    "sign": (frozenset({S.APPROVED}), S.SIGNED, "签约"),
-    "disburse": (frozenset({S.SIGNED}), S.DISBURSED, "放款"),
-}
-ROLE_OF: dict[str, str] = {
-    "accept": roles.CLERK,
-    "review": roles.REVIEWER,
-    "approve": roles.APPROVER,
-    "reject": roles.APPROVER,
-    "sign": roles.CLERK,
-    "disburse": roles.CLERK,
-    "repay": roles.CLERK,
+    LoanAction.WITHDRAW: Step(
+        sources=_UNDECIDED,
+        target=ApplicationStatus.WITHDRAWN,
+        label="撤回",
+        audit=AuditAction.LOAN_APPLICATION_WITHDRAWN,
+        applicant=True,
+    ),
+    LoanAction.ACCEPT: Step(
+        sources=frozenset({ApplicationStatus.SUBMITTED}),
+        target=ApplicationStatus.ACCEPTED,
+        label="受理",
+        audit=AuditAction.LOAN_APPLICATION_ACCEPTED,
+        roles=frozenset({Role.CLERK}),
+    ),
+    LoanAction.REVIEW: Step(
+        sources=frozenset({ApplicationStatus.ACCEPTED}),
+        target=ApplicationStatus.REVIEWED,
+        label="审核",
+        audit=AuditAction.LOAN_APPLICATION_REVIEWED,
+        roles=frozenset({Role.REVIEWER}),
+    ),
+    LoanAction.APPROVE: Step(
+        sources=frozenset({ApplicationStatus.REVIEWED}),
+        target=ApplicationStatus.APPROVED,
+        label="审批同意",
+        audit=AuditAction.LOAN_APPLICATION_APPROVED,
+        roles=frozenset({Role.APPROVER}),
+        not_same_as="reviewed_by",
+        four_eyes_message=_FOUR_EYES,
+    ),
+    LoanAction.REJECT: Step(
+        sources=frozenset({ApplicationStatus.REVIEWED}),
+        target=ApplicationStatus.REJECTED,
+        label="不予贷款",
+        audit=AuditAction.LOAN_APPLICATION_REJECTED,
+        roles=frozenset({Role.APPROVER}),
+        not_same_as="reviewed_by",
+        four_eyes_message=_FOUR_EYES,
+    ),
+    LoanAction.SIGN: Step(
+        sources=frozenset({ApplicationStatus.APPROVED}),
+        target=ApplicationStatus.SIGNED,
+        label="签约",
+        audit=AuditAction.LOAN_APPLICATION_SIGNED,
+        roles=frozenset({Role.CLERK}),
+    ),
+    LoanAction.DISBURSE: Step(
+        sources=frozenset({ApplicationStatus.SIGNED}),
+        target=ApplicationStatus.DISBURSED,
+        label="放款",
+        audit=AuditAction.LOAN_APPLICATION_DISBURSED,
+        roles=frozenset({Role.CLERK}),
+    ),
 }
 
-# Fields an applicant fills in a draft (kind is fixed at creation).
-PURCHASE_FIELDS = (
-    "property_address",
-    "property_type",
+
+def _label(actor: Actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def _write_history(move: Move[LoanApplication]) -> None:
+    actor = move.actor if isinstance(move.actor, User) and move.actor.pk else None
+    ApplicationStatusChange.objects.create(
+        application=move.case,
+        from_status=move.from_status,
+        to_status=move.to_status,
+        on=move.on,
+        actor=actor,
+        actor_label=_label(actor),
+        note=move.reason[:500],
+    )
+
+
+LOAN_FLOW: Final[Flow[LoanApplication, LoanAction]] = Flow(
+    noun="贷款申请",
+    steps=LOAN_STEPS,
+    applicant_of=lambda app: app.applicant,
+    involved=lambda app: (),
+    state_text=lambda app: f"申请状态为“{app.get_status_display()}”",
+    write_history=_write_history,
+    touched=("updated_at",),
+)
+
+
+# The range of a PositiveSmallIntegerField column: a shape bound, not a policy limit
+# (the longest term is the policy row MAX_TERM_MONTHS, which the engine applies).
+SMALLINT_MAX: Final = 32767
+
+
+class Unset(Enum):
+    """A draft field the caller left out; ``None`` instead clears a nullable field."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationDraft:
+    """What an applicant fills in a draft (the kind is fixed at creation).
+
+    A field left ``UNSET`` is not touched. The service checks the values, so
+    callers other than the API get the same refusals. Order: the API's fields.
+    """
+
+    property_address: str | Unset = UNSET
+    property_type: PropertyType | Unset = UNSET
+    new_build: bool | Unset = UNSET
+    house_price: Decimal | Unset | None = UNSET
+    purchase_contract_date: date | Unset | None = UNSET
+    seller_name: str | Unset = UNSET
+    seller_account: str | Unset = UNSET
+    voucher_amount: Decimal | Unset | None = UNSET
+    szg_bank: str | Unset = UNSET
+    szg_bank_name: str | Unset = UNSET
+    szg_city: str | Unset = UNSET
+    szg_issued_on: date | Unset | None = UNSET
+    szg_remaining_principal: Decimal | Unset | None = UNSET
+    szg_remaining_term_months: int | Unset | None = UNSET
+    szg_mode: SzgMode | str | Unset | None = UNSET  # "" or None: not chosen yet
+    szg_loan_account: str | Unset = UNSET
+    spouse_co_borrows: bool | Unset = UNSET
+    requested_amount: Decimal | Unset | None = UNSET  # None: the most the household may borrow
+    term_months: int | Unset | None = UNSET
+    repayment_method: RepaymentMethod | Unset = UNSET
+    monthly_income: Decimal | Unset | None = UNSET
+
+    def given(self) -> dict[str, Any]:
+        """The fields the caller set, in declaration order."""
+        values = ((f.name, getattr(self, f.name)) for f in dataclasses.fields(self))
+        return {name: value for name, value in values if value is not UNSET}
+
+
+EDITABLE_FIELDS: Final = tuple(f.name for f in dataclasses.fields(ApplicationDraft))
+# What one kind only fills in; the rest is shared (the home a 商转公 refinances has an
+# address, type and price too).
+_PURCHASE_ONLY = (
     "new_build",
-    "house_price",
     "purchase_contract_date",
     "seller_name",
     "seller_account",
     "voucher_amount",
 )
-SZG_FIELDS = (
+_SZG_ONLY = (
     "szg_bank",
     "szg_bank_name",
     "szg_city",
@@ -157,16 +244,6 @@ SZG_FIELDS = (
     "szg_mode",
     "szg_loan_account",
 )
-COMMON_FIELDS = (
-    "requested_amount",
-    "term_months",
-    "repayment_method",
-    "monthly_income",
-    "spouse_co_borrows",
-)
-EDITABLE_FIELDS = PURCHASE_FIELDS + SZG_FIELDS + COMMON_FIELDS
-# Shared by both kinds: the home refinanced by 商转公 has an address and type too.
-_SHARED = ("property_address", "property_type", "house_price")
 _REQUIRED: dict[str, tuple[str, ...]] = {
     ApplicationKind.PURCHASE: (
         "property_address",
@@ -215,6 +292,12 @@ _FACT_FIELDS = {
     "commercial_loan.remaining_principal": "szg_remaining_principal",
     "commercial_loan.remaining_term_months": "szg_remaining_term_months",
 }
+# The engine's facts -> the contract's fields (signing).
+_CONTRACT_FACT_FIELDS = {
+    "loan_amount": "amount",
+    "term_months": "term_months",
+    "repayment_method": "repayment_method",
+}
 _SNAPSHOT_FIELDS = ("status", *(f for f in EDITABLE_FIELDS if f != "spouse_co_borrows"))
 
 
@@ -240,85 +323,31 @@ def _not_before(on: date, earlier: date | None, what: str) -> None:
         raise BusinessError("invalid_date", f"业务日期{on.isoformat()}不能早于{what}{earlier}")
 
 
-def _label(actor: Actor) -> str:
-    return actor.get_username() if actor is not None else "system"
-
-
-def has_role(actor: Actor, role: str) -> bool:
-    return bool(
-        actor is not None
-        and actor.is_authenticated
-        and actor.is_active
-        and actor.groups.filter(name=role).exists()  # type: ignore[attr-defined]
-    )
-
-
-def _require_role(actor: Actor, action: str) -> None:
-    role = ROLE_OF[action]
-    if not has_role(actor, role):
-        label = TRANSITIONS[action][2] if action in TRANSITIONS else "登记还款"
-        raise ActorNotAllowed("role_required", f"只有“{role}”岗位人员可以办理“{label}”")
-
-
-def _require_applicant(application: LoanApplication, actor: Actor) -> None:
-    applicant_user = application.applicant.user_id
-    if actor is None or applicant_user is None or actor.pk != applicant_user:
-        raise ActorNotAllowed("not_applicant", "只有借款申请人本人可以办理")
-
-
-def _require_not_own(application: LoanApplication, actor: Actor) -> None:
-    """Staff stand aside from their own household's application (回避)."""
-    if user_in_household(user=actor, depositor=application.applicant):
-        raise ActorNotAllowed("own_application", "不能办理本人或本家庭成员的贷款申请")
-
-
 def _lock(application: LoanApplication) -> LoanApplication:
     return lock_in_pk_order(LoanApplication, [application.pk])[application.pk]
 
 
-def _check_transition(app: LoanApplication, action: str) -> str:
-    sources, target, label = TRANSITIONS[action]
-    if app.status not in sources:
-        raise TransitionError(
-            "invalid_transition",
-            f"申请状态为“{app.get_status_display()}”，不能{label}",
-        )
-    return target
-
-
-def _move(
+def _take_step(
     app: LoanApplication,
+    action: LoanAction,
     *,
-    action: str,
     actor: Actor,
     on: date,
     changed: Iterable[str] = (),
     note: str = "",
-    old: dict[str, Any] | None = None,
-) -> LoanApplication:
-    """Set the new status, save, and write the history and audit rows."""
-    target = TRANSITIONS[action][1]
-    previous = app.status
-    app.status = target
-    app.save(update_fields=["status", "updated_at", *changed])
-    ApplicationStatusChange.objects.create(
-        application=app,
-        from_status=previous,
-        to_status=target,
-        on=on,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=_label(actor),
-        note=note[:500],
-    )
-    audit_record(
+) -> None:
+    """``case_move`` with the fields this step set, saved and audited with the status."""
+    fields = list(changed)
+    case_move(
+        case=app,
+        step=LOAN_STEPS[action],
         actor=actor,
-        action=f"loan_application_{action}",
-        obj=app,
-        old={"status": previous, **(old or {})},
-        new={"status": target, **{f: getattr(app, f) for f in changed}},
+        flow=LOAN_FLOW,
+        on=on,
         reason=note,
+        fields=fields,
+        new={f: getattr(app, f) for f in fields},
     )
-    return app
 
 
 def _policy(on: date) -> PolicySnapshot:
@@ -328,15 +357,10 @@ def _policy(on: date) -> PolicySnapshot:
 # --- applicant: create, update, submit, withdraw -------------------------------------
 
 
-def _clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Check names, kinds and simple ranges of applicant input; money as exact Decimal."""
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise BusinessError("invalid_field", f"不能填写字段：{', '.join(sorted(unknown))}")
-    other = SZG_FIELDS if kind == ApplicationKind.PURCHASE else PURCHASE_FIELDS
-    for name in other:
-        if name in _SHARED:
-            continue
+def _clean_fields(kind: str, draft: ApplicationDraft) -> dict[str, Any]:
+    """Check kinds and simple ranges of applicant input; money as exact Decimal."""
+    data = draft.given()
+    for name in _SZG_ONLY if kind == ApplicationKind.PURCHASE else _PURCHASE_ONLY:
         value = data.get(name)
         if value not in (None, "", False):
             kind_label = ApplicationKind(kind).label
@@ -351,16 +375,20 @@ def _clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
             # Zero is left to the engine at submission (a draft may be incomplete).
             if not value.is_finite() or value != round_fen(value) or value < 0:
                 raise _field_error(name, "invalid", "金额须为非负数且精确到分")
-        if name in ("term_months", "szg_remaining_term_months") and value is not None:
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 600:
-                raise _field_error(name, "invalid", "期限须为1至600个月")
+        # Shape only: the longest term is policy, applied by the engine on submission.
+        if (
+            name in ("term_months", "szg_remaining_term_months")
+            and value is not None
+            and not _whole_months(value)
+        ):
+            raise _field_error(name, "invalid", f"期限须为1至{SMALLINT_MAX}之间的整数（月）")
         if name in _TEXT_LIMITS:
-            value = (value or "").strip()
+            value = str(value or "").strip()
             if len(value) > _TEXT_LIMITS[name]:
                 raise _field_error(name, "too_long", f"不能超过{_TEXT_LIMITS[name]}个字符")
-        if name == "property_type" and value not in PropertyKind.values:
+        if name == "property_type" and value not in LOANABLE_PROPERTY_TYPES:
             raise _field_error(name, "invalid", "房屋性质只能为商品住房或保障性住房")
-        if name == "repayment_method" and value not in Method.values:
+        if name == "repayment_method" and value not in tuple(RepaymentMethod):
             raise _field_error(name, "invalid", "还款方式只能为等额本息或等额本金")
         if name == "szg_mode" and value not in ("", *SzgMode.values):
             raise _field_error(name, "invalid", "商转公方式只能为先还后贷或顺位抵押")
@@ -368,6 +396,10 @@ def _clean_fields(kind: str, data: dict[str, Any]) -> dict[str, Any]:
             value = ""
         out[name] = value
     return out
+
+
+def _whole_months(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= SMALLINT_MAX
 
 
 def _apply_fields(app: LoanApplication, fields: dict[str, Any]) -> list[str]:
@@ -390,14 +422,14 @@ def _apply_fields(app: LoanApplication, fields: dict[str, Any]) -> list[str]:
 
 
 def application_create(
-    *, applicant: Depositor, actor: Actor, kind: str, **fields: Any
+    *, applicant: Depositor, actor: Actor, kind: str, draft: ApplicationDraft
 ) -> LoanApplication:
     """A draft for the applicant's household; at most one open application per household."""
     if kind not in ApplicationKind.values:
         raise _field_error("kind", "invalid", "贷款类型只能为购房贷款或商转公贷款")
-    if actor is None or applicant.user_id is None or actor.pk != applicant.user_id:
+    if not actor_is_user_of(actor, applicant):
         raise ActorNotAllowed("not_applicant", "只能以本人名义申请贷款")
-    data = _clean_fields(kind, fields)
+    data = _clean_fields(kind, draft)
     with transaction.atomic():
         ids = selectors.household_ids(depositor=applicant)
         lock_in_pk_order(Depositor, ids)  # serialises the two spouses' creations
@@ -418,7 +450,7 @@ def application_create(
         ApplicationStatusChange.objects.create(
             application=app,
             from_status="",
-            to_status=S.DRAFT,
+            to_status=ApplicationStatus.DRAFT,
             on=today_local(),
             actor=actor,
             actor_label=_label(actor),
@@ -426,7 +458,7 @@ def application_create(
         )
         audit_record(
             actor=actor,
-            action="loan_application_create",
+            action=AuditAction.LOAN_APPLICATION_CREATED,
             obj=app,
             new={"kind": kind, **{f: getattr(app, f) for f in _SNAPSHOT_FIELDS}},
         )
@@ -434,24 +466,25 @@ def application_create(
 
 
 def application_update(
-    *, application: LoanApplication, actor: Actor, **fields: Any
+    *, application: LoanApplication, actor: Actor, draft: ApplicationDraft
 ) -> LoanApplication:
     """Edit a draft (applicant only)."""
     with transaction.atomic():
         app = _lock(application)
-        _require_applicant(app, actor)
-        if app.status != S.DRAFT:
+        if not actor_is_user_of(actor, app.applicant):
+            raise ActorNotAllowed("not_applicant", "只有申请人本人可以修改")
+        if app.status != ApplicationStatus.DRAFT:
             raise TransitionError(
                 "invalid_transition", f"申请状态为“{app.get_status_display()}”，不能修改"
             )
-        data = _clean_fields(app.kind, fields)
+        data = _clean_fields(app.kind, draft)
         old = {f: getattr(app, f) for f in _SNAPSHOT_FIELDS}
         old["co_borrower"] = app.co_borrower_id
         changed = _apply_fields(app, data)
         app.save(update_fields=[*changed, "updated_at"])
         audit_record(
             actor=actor,
-            action="loan_application_update",
+            action=AuditAction.LOAN_APPLICATION_UPDATED,
             obj=app,
             old={k: v for k, v in old.items() if k in changed},
             new={f: getattr(app, f) for f in changed},
@@ -495,8 +528,7 @@ def application_submit(
     on = _business_date(on)
     with transaction.atomic():
         app = _lock(application)
-        _require_applicant(app, actor)
-        _check_transition(app, "submit")
+        case_check(case=app, step=LOAN_STEPS[LoanAction.SUBMIT], actor=actor, flow=LOAN_FLOW)
         missing = _missing_fields(app)
         if missing:
             raise BusinessError("incomplete_application", "申请信息不完整", fields=missing)
@@ -509,7 +541,7 @@ def application_submit(
         app.submitted_on = on
         changed = ["submitted_at", "submitted_on", *_freeze(app, decision)]
         note = "测算结果：符合贷款条件" if decision.eligible else "测算结果：不符合贷款条件"
-        _move(app, action="submit", actor=actor, on=on, changed=changed, note=note)
+        _take_step(app, LoanAction.SUBMIT, actor=actor, on=on, changed=changed, note=note)
     return app
 
 
@@ -520,13 +552,12 @@ def application_withdraw(
     on = _business_date(on)
     with transaction.atomic():
         app = _lock(application)
-        _require_applicant(app, actor)
-        _check_transition(app, "withdraw")
+        case_check(case=app, step=LOAN_STEPS[LoanAction.WITHDRAW], actor=actor, flow=LOAN_FLOW)
         app.withdrawn_on = on
         app.withdraw_reason = reason.strip()[:300]
-        _move(
+        _take_step(
             app,
-            action="withdraw",
+            LoanAction.WITHDRAW,
             actor=actor,
             on=on,
             changed=["withdrawn_on", "withdraw_reason"],
@@ -543,11 +574,9 @@ def application_accept(
 ) -> LoanApplication:
     """受理: starts the statutory decision deadline (条例 art. 26)."""
     on = _business_date(on)
-    _require_role(actor, "accept")
     with transaction.atomic():
         app = _lock(application)
-        _require_not_own(app, actor)
-        _check_transition(app, "accept")
+        case_check(case=app, step=LOAN_STEPS[LoanAction.ACCEPT], actor=actor, flow=LOAN_FLOW)
         _not_before(on, app.submitted_on, "提交日期")
         days = _policy(on).value(Key.LOAN_DECISION_DAYS)
         if days is None:
@@ -555,11 +584,11 @@ def application_accept(
                 "policy_not_in_force", f"{on.isoformat()}无施行中的贷款审批时限规定"
             )
         app.accepted_on = on
-        app.accepted_by = actor  # type: ignore[assignment]
+        app.accepted_by = actor
         app.deadline_on = on + timedelta(days=int(days))
-        _move(
+        _take_step(
             app,
-            action="accept",
+            LoanAction.ACCEPT,
             actor=actor,
             on=on,
             changed=["accepted_on", "accepted_by", "deadline_on"],
@@ -573,29 +602,22 @@ def application_review(
 ) -> LoanApplication:
     """审核 by a reviewer."""
     on = _business_date(on)
-    _require_role(actor, "review")
     with transaction.atomic():
         app = _lock(application)
-        _require_not_own(app, actor)
-        _check_transition(app, "review")
+        case_check(case=app, step=LOAN_STEPS[LoanAction.REVIEW], actor=actor, flow=LOAN_FLOW)
         _not_before(on, app.accepted_on, "受理日期")
         app.reviewed_on = on
-        app.reviewed_by = actor  # type: ignore[assignment]
+        app.reviewed_by = actor
         app.review_opinion = (opinion.strip() or "审核通过")[:500]
-        _move(
+        _take_step(
             app,
-            action="review",
+            LoanAction.REVIEW,
             actor=actor,
             on=on,
             changed=["reviewed_on", "reviewed_by", "review_opinion"],
             note=app.review_opinion,
         )
     return app
-
-
-def _four_eyes(app: LoanApplication, actor: Actor) -> None:
-    if actor is not None and app.reviewed_by_id == actor.pk:
-        raise ActorNotAllowed("four_eyes", "审批人不能与审核人为同一人（双人复核）")
 
 
 def _fmt(d: Decimal | None) -> str:
@@ -636,12 +658,9 @@ def application_approve(
 ) -> LoanApplication:
     """审批同意: re-run the engine on today's facts; refuse if they turned against the applicant."""
     on = _business_date(on)
-    _require_role(actor, "approve")
     with transaction.atomic():
         app = _lock(application)
-        _require_not_own(app, actor)
-        _check_transition(app, "approve")
-        _four_eyes(app, actor)
+        case_check(case=app, step=LOAN_STEPS[LoanAction.APPROVE], actor=actor, flow=LOAN_FLOW)
         _not_before(on, app.reviewed_on, "审核日期")
         if not app.eligible:
             raise BusinessError(
@@ -663,15 +682,15 @@ def application_approve(
                 "家庭情况或政策较提交时发生不利变化，不能按原测算结果审批：" + "；".join(changes),
             )
         app.decided_on = on
-        app.decided_by = actor  # type: ignore[assignment]
+        app.decided_by = actor
         app.decision_opinion = (opinion.strip() or "同意贷款")[:500]
         app.approval_decision = new.as_dict()
         app.approved_amount = app.loan_amount
         app.approved_home_tier = new.home_tier
         app.approved_rate_percent = new.annual_rate_percent
-        _move(
+        _take_step(
             app,
-            action="approve",
+            LoanAction.APPROVE,
             actor=actor,
             on=on,
             changed=[
@@ -693,21 +712,18 @@ def application_reject(
 ) -> LoanApplication:
     """不予贷款, with the reason the applicant is told."""
     on = _business_date(on)
-    _require_role(actor, "reject")
     if not reason or not reason.strip():
         raise _field_error("reason", "reason_required", "不予贷款必须填写理由")
     with transaction.atomic():
         app = _lock(application)
-        _require_not_own(app, actor)
-        _check_transition(app, "reject")
-        _four_eyes(app, actor)
+        case_check(case=app, step=LOAN_STEPS[LoanAction.REJECT], actor=actor, flow=LOAN_FLOW)
         _not_before(on, app.reviewed_on, "审核日期")
         app.decided_on = on
-        app.decided_by = actor  # type: ignore[assignment]
+        app.decided_by = actor
         app.decision_opinion = reason.strip()[:500]
-        _move(
+        _take_step(
             app,
-            action="reject",
+            LoanAction.REJECT,
             actor=actor,
             on=on,
             changed=["decided_on", "decided_by", "decision_opinion"],
@@ -733,16 +749,17 @@ def application_sign(
 ) -> LoanApplication:
     """签约: the contract's terms, checked by the engine on the signing date."""
     on = _business_date(on)
-    _require_role(actor, "sign")
     try:
         amount = to_decimal(amount)
     except (TypeError, ValueError) as exc:
         raise _field_error("amount", "invalid", "合同金额格式不正确") from exc
     if amount <= 0 or amount != round_fen(amount):
         raise _field_error("amount", "invalid", "合同金额须大于0且精确到分")
-    if not isinstance(term_months, int) or not 1 <= term_months <= 600:
-        raise _field_error("term_months", "invalid", "合同期限须为1至600个月")
-    if repayment_method not in Method.values:
+    if not _whole_months(term_months):  # the longest term is policy: the engine checks it
+        raise _field_error(
+            "term_months", "invalid", f"合同期限须为1至{SMALLINT_MAX}之间的整数（月）"
+        )
+    if repayment_method not in tuple(RepaymentMethod):
         raise _field_error("repayment_method", "invalid", "还款方式只能为等额本息或等额本金")
     if guarantee_type not in GuaranteeType.values:
         raise _field_error("guarantee_type", "invalid", "担保方式只能为抵押、质押或保证")
@@ -750,8 +767,7 @@ def application_sign(
         raise _field_error("repayment_day", "invalid", "每月还款日须为1至28日")
     with transaction.atomic():
         app = _lock(application)
-        _require_not_own(app, actor)
-        _check_transition(app, "sign")
+        case_check(case=app, step=LOAN_STEPS[LoanAction.SIGN], actor=actor, flow=LOAN_FLOW)
         _not_before(on, app.decided_on, "审批日期")
         if app.approved_amount is not None and amount > app.approved_amount:
             raise _field_error(
@@ -775,12 +791,15 @@ def application_sign(
             new=check,
         )
         if problems:
+            # A term past the policy's longest, say, points at the contract's field.
             raise BusinessError(
-                "contract_not_allowed", "合同条款不符合贷款条件：" + "；".join(problems)
+                "contract_not_allowed",
+                "合同条款不符合贷款条件：" + "；".join(problems),
+                fields=check.input_errors(_CONTRACT_FACT_FIELDS),
             )
         app.contract_number = f"GJJDK{on:%Y}{app.pk:08d}"
         app.signed_on = on
-        app.signed_by = actor  # type: ignore[assignment]
+        app.signed_by = actor
         app.contract_amount = amount
         app.contract_term_months = term_months
         app.contract_method = repayment_method
@@ -788,9 +807,9 @@ def application_sign(
         app.guarantee_type = guarantee_type
         app.guarantee_note = guarantee_note.strip()[:300]
         app.repayment_day = repayment_day
-        _move(
+        _take_step(
             app,
-            action="sign",
+            LoanAction.SIGN,
             actor=actor,
             on=on,
             changed=[
@@ -822,25 +841,31 @@ def application_disburse(
 ) -> Loan:
     """放款: the loan at the rate in force today, schedule v1, and the loan-history record."""
     on = _business_date(on)
-    _require_role(actor, "disburse")
     with transaction.atomic():
         app = _lock(application)
-        _require_not_own(app, actor)
-        _check_transition(app, "disburse")
+        case_check(case=app, step=LOAN_STEPS[LoanAction.DISBURSE], actor=actor, flow=LOAN_FLOW)
         _not_before(on, app.signed_on, "签约日期")
         policy = _policy(on)
         tier = app.approved_home_tier
         term = app.contract_term_months
         amount = app.contract_amount
-        assert tier is not None and term is not None and amount is not None  # set by sign
+        repayment_day = app.repayment_day
+        contract_number = app.contract_number
+        if (
+            tier is None
+            or term is None
+            or amount is None
+            or repayment_day is None
+            or contract_number is None
+        ):
+            # Signing sets them all: only a row edited outside the services lacks one.
+            raise TransitionError("contract_incomplete", "借款合同信息不完整，不能放款")
         rate = policy.rate(home_tier=tier, term_months=term)
         if rate is None:
             raise BusinessError(
                 "policy_not_in_force", f"{on.isoformat()}无施行中的第{tier}套住房贷款利率"
             )
         method = RepaymentMethod(app.contract_method)
-        repayment_day = app.repayment_day
-        assert repayment_day is not None
         first_due = add_months(date(on.year, on.month, repayment_day), 1)
         installment = first_payment(
             principal=amount,
@@ -854,12 +879,12 @@ def application_disburse(
             lender=CENTER_NAME,
             amount=amount,
             issued_on=on,
-            contract_number=app.contract_number or "",
+            contract_number=contract_number,
             actor=actor,
         )
         payee_kind, payee_name, payee_account = _payee(app)
         loan = Loan.objects.create(
-            contract_number=app.contract_number,
+            contract_number=contract_number,
             application=app,
             borrower=app.applicant,
             co_borrower=app.co_borrower,
@@ -903,7 +928,7 @@ def application_disburse(
         )
         audit_record(
             actor=actor,
-            action="loan_disburse",
+            action=AuditAction.LOAN_DISBURSED,
             obj=loan,
             new={
                 "principal": amount,
@@ -914,10 +939,10 @@ def application_disburse(
             },
         )
         app.disbursed_on = on
-        app.disbursed_by = actor  # type: ignore[assignment]
-        _move(
+        app.disbursed_by = actor
+        _take_step(
             app,
-            action="disburse",
+            LoanAction.DISBURSE,
             actor=actor,
             on=on,
             changed=["disbursed_on", "disbursed_by"],
@@ -945,7 +970,7 @@ def _settle(loan: Loan, *, on: date, actor: Actor) -> Loan:
     pf_loan_record_settle(record=loan.pf_loan_record, settled_on=on, actor=actor)
     audit_record(
         actor=actor,
-        action="loan_settle",
+        action=AuditAction.LOAN_SETTLED,
         obj=loan,
         old={"status": LoanStatus.ACTIVE},
         new={"status": LoanStatus.SETTLED, "settled_on": on},
@@ -1017,7 +1042,7 @@ def _post_repayment(
     )
     audit_record(
         actor=actor,
-        action="loan_repayment",
+        action=AuditAction.LOAN_REPAID,
         obj=loan,
         old=old,
         new={
@@ -1045,7 +1070,7 @@ def repayment_record(
     bank_reference: str = "",
 ) -> Repayment:
     """A repayment taken at the counter: one installment, in full, in order."""
-    _require_role(actor, "repay")
+    require_role(actor, Role.CLERK, doing="登记还款")
     amount = to_decimal(amount)
     with transaction.atomic():
         locked = _lock_loan(loan)
@@ -1156,7 +1181,7 @@ def _parse_rows(text: str) -> tuple[list[_Row], list[RowError]]:
 
 def repayments_import(*, csv_text: str, actor: Actor, file_name: str = "bank.csv") -> ImportResult:
     """Post a bank's repayment file: all rows or none (see the module docstring)."""
-    _require_role(actor, "repay")
+    require_role(actor, Role.CLERK, doing="登记还款")
     rows, errors = _parse_rows(csv_text)
     if not rows and not errors:
         raise BusinessError("empty_import", "还款文件没有数据行")
@@ -1242,7 +1267,7 @@ def repayments_import(*, csv_text: str, actor: Actor, file_name: str = "bank.csv
         batch.save(update_fields=["posted", "skipped"])
         audit_record(
             actor=actor,
-            action="loan_repayments_import",
+            action=AuditAction.REPAYMENT_IMPORT_POSTED,
             obj=batch,
             new={"rows": len(rows), "posted": batch.posted, "skipped": batch.skipped},
             reason=file_name,
@@ -1282,7 +1307,7 @@ def loan_prepay(
     actor: Actor,
 ) -> Prepayment:
     """Principal prepayment; partial → a new schedule version, whole → settlement."""
-    _require_role(actor, "repay")
+    require_role(actor, Role.CLERK, doing="登记还款")
     amount = to_decimal(amount)
     if amount <= 0 or amount != round_fen(amount):
         raise _field_error("amount", "invalid", "提前还款金额须大于0且精确到分")
@@ -1331,7 +1356,7 @@ def loan_prepay(
             locked.save(update_fields=["outstanding_principal", "updated_at"])
             audit_record(
                 actor=actor,
-                action="loan_prepay",
+                action=AuditAction.LOAN_PREPAID,
                 obj=locked,
                 old=old,
                 new={"prepaid": amount, "interest": interest, "mode": PrepaymentMode.FULL},
@@ -1355,7 +1380,8 @@ def loan_prepay(
                 principal=new_principal, rate=rate, method=method, remaining=remaining, keep=keep
             )
         first_due = locked.next_due_date
-        assert first_due is not None  # active loans always have one
+        if first_due is None:  # an active loan always has one: a row edited outside the services
+            raise TransitionError("loan_not_active", "贷款无待还期次，不能提前还款")
         installment = first_payment(
             principal=new_principal, annual_rate_percent=rate, months=months, method=method
         )
@@ -1389,7 +1415,7 @@ def loan_prepay(
         )
         audit_record(
             actor=actor,
-            action="loan_prepay",
+            action=AuditAction.LOAN_PREPAID,
             obj=locked,
             old=old,
             new={
@@ -1405,33 +1431,6 @@ def loan_prepay(
     return prepayment
 
 
-def loan_settle(*, loan: Loan, actor: Actor, on: date | None = None) -> Loan:
-    """Settle a loan whose principal is fully repaid (repayments settle automatically)."""
-    on = _business_date(on)
-    _require_role(actor, "repay")
-    with transaction.atomic():
-        locked = _lock_loan(loan)
-        if locked.status != LoanStatus.ACTIVE:
-            raise TransitionError("loan_not_active", "贷款已结清")
-        if locked.outstanding_principal != 0:
-            raise BusinessError(
-                "outstanding_principal",
-                f"尚有剩余本金{_fmt(locked.outstanding_principal)}，不能结清",
-            )
-        return _settle(locked, on=on, actor=actor)
-
-
-# The center's transitions by action name (the admin and the API dispatch through it).
-ACTION_SERVICES: dict[str, Callable[..., Any]] = {
-    "accept": application_accept,
-    "review": application_review,
-    "approve": application_approve,
-    "reject": application_reject,
-    "sign": application_sign,
-    "disburse": application_disburse,
-}
-
-
 # --- nightly re-quote -------------------------------------------------------------
 
 
@@ -1445,11 +1444,11 @@ def application_requote(*, on: date, batch_run_id: int | None = None) -> int:
     policy = policy_in_force(on=on)
     moved = 0
     with transaction.atomic():
-        ids = LoanApplication.objects.filter(status__in=[S.APPROVED, S.SIGNED]).values_list(
-            "pk", flat=True
-        )
+        ids = LoanApplication.objects.filter(
+            status__in=[ApplicationStatus.APPROVED, ApplicationStatus.SIGNED]
+        ).values_list("pk", flat=True)
         for app in lock_in_pk_order(LoanApplication, ids).values():
-            signed = app.status == S.SIGNED
+            signed = app.status == ApplicationStatus.SIGNED
             term = app.contract_term_months if signed else app.term_months
             field_name = "contract_rate_percent" if signed else "approved_rate_percent"
             if app.approved_home_tier is None or term is None:
@@ -1463,7 +1462,7 @@ def application_requote(*, on: date, batch_run_id: int | None = None) -> int:
             audit_record(
                 actor=None,
                 actor_label="batch:reprice",
-                action="application_requote",
+                action=AuditAction.LOAN_APPLICATION_REQUOTED,
                 obj=app,
                 old={field_name: old},
                 new={

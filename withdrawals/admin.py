@@ -8,7 +8,8 @@ reject, record a consent), which check the role, the transition and the limits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from decimal import Decimal
+from typing import Any, Final
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,10 +18,13 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from gjj.auth import acting_user
+from gjj.domain import AuditAction, Role
 from gjj.errors import BusinessError
 from gjj.exports import ExportOnlyMixin
 from gjj.masking import mask_id_number
 from gjj.selectors import today_local
+from gjj.workflow import actor_has_role, actor_roles
 from withdrawals import selectors, services
 from withdrawals.models import (
     MemberRelation,
@@ -29,7 +33,6 @@ from withdrawals.models import (
     WithdrawalKind,
     WithdrawalMember,
     WithdrawalPayment,
-    WithdrawalStatus,
 )
 from withdrawals.resources import WithdrawalApplicationResource
 
@@ -110,19 +113,21 @@ class PaymentInline(ReadOnlyInline):
 
 
 class OverdueFilter(admin.SimpleListFilter):
+    """The queue by decision deadline; the start page links to these same choices."""
+
     title = "办结期限"
     parameter_name = "overdue"
+    choice_labels: Final[dict[str, str]] = {"yes": "已逾期未办结", "today": "今日到期"}
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "已逾期未办结"), ("today", "今日到期")]
+        return list(self.choice_labels.items())
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         today = today_local()
-        pending = queryset.filter(status=WithdrawalStatus.ACCEPTED)
         if self.value() == "yes":
-            return pending.filter(decision_due_on__lt=today)
+            return queryset & selectors.withdrawal_applications_overdue(on=today)
         if self.value() == "today":
-            return pending.filter(decision_due_on=today)
+            return queryset & selectors.withdrawal_applications_near_deadline(on=today)
         return queryset
 
 
@@ -171,7 +176,8 @@ class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
     list_select_related = ("applicant",)
     date_hierarchy = "applied_on"
     resource_classes = (WithdrawalApplicationResource,)
-    ordering = (F("decision_due_on").asc(nulls_last=True), "-id")
+    # Django orders by expressions too; the stubs allow only strings here.
+    ordering = (F("decision_due_on").asc(nulls_last=True), "-id")  # type: ignore[assignment]
     action_form = ReasonActionForm
     actions = ("accept", "approve", "reject")
     inlines = (MemberInline, PaymentInline, HistoryInline)
@@ -222,7 +228,9 @@ class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
 
     @admin.display(description="逾期", boolean=True)
     def overdue(self, obj: WithdrawalApplication) -> bool:
-        return selectors.is_overdue(obj, today=today_local())
+        return selectors.withdrawal_application_is_overdue(
+            application=obj, on=today_local()
+        ) or selectors.withdrawal_application_decided_late(application=obj)
 
     @admin.display(description="按当前数据测算")
     def limits_now(self, obj: WithdrawalApplication) -> str:
@@ -246,13 +254,16 @@ class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
                     a.remaining,
                     obj.amount,
                 )
-            assert obj.price is not None and obj.contract_date is not None
+            if obj.price is None or obj.contract_date is None:  # a DB constraint forbids it
+                raise RuntimeError(
+                    f"purchase application {obj.pk} lacks its price or contract date"
+                )
             p = selectors.purchase_limits(
                 buyer=obj.applicant,
                 on=obj.applied_on,
                 price=obj.price,
-                loans_amount=obj.loans_amount or 0,
-                voucher_amount=obj.voucher_amount or 0,
+                loans_amount=obj.loans_amount or Decimal("0.00"),
+                voucher_amount=obj.voucher_amount or Decimal("0.00"),
                 contract_date=obj.contract_date,
                 with_candidates=False,
             )
@@ -278,7 +289,7 @@ class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
                 (
                     f"{r.at:%Y-%m-%d %H:%M:%S}",
                     r.actor_label,
-                    r.action,
+                    AuditAction.label_of(r.action),
                     r.old or "",
                     r.new or "",
                     r.reason,
@@ -292,13 +303,23 @@ class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
             body,
         )
 
-    # Actions: permission-gated here, role- and rule-checked again by the services.
+    # Actions show to those whose role may take the step (gjj.workflow); the
+    # services check the role, the status and the limits again per row.
+
+    def _may(self, request: HttpRequest, *actions: services.WithdrawalAction) -> bool:
+        held = actor_roles(acting_user(request))
+        return any(services.WITHDRAWAL_STEPS[a].roles & held for a in actions)
 
     def has_accept_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("withdrawals.accept_withdrawalapplication")
+        return self._may(request, services.WithdrawalAction.ACCEPT)
 
-    def has_decide_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("withdrawals.decide_withdrawalapplication")
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, services.WithdrawalAction.APPROVE)
+
+    def has_reject_permission(self, request: HttpRequest) -> bool:
+        return self._may(
+            request, services.WithdrawalAction.REFUSE, services.WithdrawalAction.REJECT
+        )
 
     @admin.action(description="受理所选申请（开始计算办结期限）", permissions=["accept"])
     def accept(self, request: HttpRequest, queryset: QuerySet[WithdrawalApplication]) -> None:
@@ -306,11 +327,11 @@ class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
             self,
             request,
             queryset,
-            lambda app: services.withdrawal_accept(application=app, actor=request.user),
+            lambda app: services.withdrawal_accept(application=app, actor=acting_user(request)),
             "已受理",
         )
 
-    @admin.action(description="核准所选申请并支付", permissions=["decide"])
+    @admin.action(description="核准所选申请并支付", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet[WithdrawalApplication]) -> None:
         reason = request.POST.get("reason", "")
         _run(
@@ -318,12 +339,12 @@ class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
             request,
             queryset,
             lambda app: services.withdrawal_approve(
-                application=app, actor=request.user, reason=reason
+                application=app, actor=acting_user(request), reason=reason
             ),
             "已核准并支付",
         )
 
-    @admin.action(description="不予提取（须在“原因/依据”栏填写原因）", permissions=["decide"])
+    @admin.action(description="不予提取（须在“原因/依据”栏填写原因）", permissions=["reject"])
     def reject(self, request: HttpRequest, queryset: QuerySet[WithdrawalApplication]) -> None:
         reason = request.POST.get("reason", "").strip()
         if not reason:
@@ -334,7 +355,7 @@ class WithdrawalApplicationAdmin(ExportOnlyMixin, ReadOnlyAdmin):
             request,
             queryset,
             lambda app: services.withdrawal_reject(
-                application=app, actor=request.user, reason=reason
+                application=app, actor=acting_user(request), reason=reason
             ),
             "已作出不予提取决定",
         )
@@ -365,7 +386,7 @@ class WithdrawalMemberAdmin(ReadOnlyAdmin):
     actions = ("record_accept", "record_decline")
 
     def has_recordconsent_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("withdrawals.recordconsent_withdrawalmember")
+        return actor_has_role(acting_user(request), Role.CLERK)  # counter consents are the clerk's
 
     def _record(self, request: HttpRequest, queryset: QuerySet, accepted: bool) -> None:
         evidence = request.POST.get("reason", "").strip()
@@ -379,7 +400,7 @@ class WithdrawalMemberAdmin(ReadOnlyAdmin):
             request,
             queryset,
             lambda m: services.member_consent_record(
-                member=m, accepted=accepted, actor=request.user, evidence=evidence
+                member=m, accepted=accepted, actor=acting_user(request), evidence=evidence
             ),
             "已记录同意" if accepted else "已记录拒绝",
         )

@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gjj.auth import IsApplicant, applicant_depositor
+from gjj.auth import IsApplicant, acting_user, applicant_depositor
 from gjj.idempotency import idempotent
 from gjj.models import Depositor
 from gjj.selectors import today_local
@@ -79,13 +79,13 @@ def parse_id(raw: object) -> int:
     return int(text)
 
 
-class ApplicantMixin:
+class ApplicantMixin(APIView):
     permission_classes = [IsApplicant]
-    request: Request
 
     def me(self) -> Depositor:
         depositor = applicant_depositor(self.request)
-        assert depositor is not None  # IsApplicant
+        if depositor is None:  # IsApplicant has refused already: answer as it does
+            self.permission_denied(self.request, message=IsApplicant.message)
         return depositor
 
     def my_application(self, pk: object) -> WithdrawalApplication:
@@ -95,7 +95,7 @@ class ApplicantMixin:
 class NoBlankFilterForm(forms.Form):
     """A filter named with an empty value is an error, not "no filter"."""
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         for name in self.fields:
             if name in self.data and self.data.get(name) == "":
@@ -171,9 +171,9 @@ class ApplicationListCreateView(ApplicantMixin, generics.ListAPIView):
         kind = WithdrawalKindSerializer(data=request.data)
         kind.is_valid(raise_exception=True)
         if kind.validated_data["kind"] == WithdrawalKind.PURCHASE:
-            ser = WithdrawalPurchaseCreateSerializer(data=request.data)
-            ser.is_valid(raise_exception=True)
-            data = dict(ser.validated_data)
+            purchase = WithdrawalPurchaseCreateSerializer(data=request.data)
+            purchase.is_valid(raise_exception=True)
+            data = dict(purchase.validated_data)
             data.pop("kind")
             members = [
                 services.MemberRequest(
@@ -184,15 +184,15 @@ class ApplicationListCreateView(ApplicantMixin, generics.ListAPIView):
                 for m in data.pop("members")
             ]
             app = services.purchase_application_create(
-                applicant=self.me(), actor=request.user, members=members, **data
+                applicant=self.me(), actor=acting_user(request), members=members, **data
             )
         else:
-            ser = WithdrawalRentalCreateSerializer(data=request.data)
-            ser.is_valid(raise_exception=True)
-            data = dict(ser.validated_data)
+            rental = WithdrawalRentalCreateSerializer(data=request.data)
+            rental.is_valid(raise_exception=True)
+            data = dict(rental.validated_data)
             data.pop("kind")
             app = services.rental_application_create(
-                applicant=self.me(), actor=request.user, **data
+                applicant=self.me(), actor=acting_user(request), **data
             )
         app = selectors.applications_of(self.me()).get(pk=app.pk)
         return Response(WithdrawalApplicationSerializer(app).data, status=status.HTTP_201_CREATED)
@@ -218,7 +218,9 @@ class ApplicationSubmitView(ApplicantMixin, APIView):
         examples=examples.APPLICATION_SUBMIT_EXAMPLES,
     )
     def post(self, request: Request, pk: str) -> Response:
-        app = services.withdrawal_submit(application=self.my_application(pk), actor=request.user)
+        app = services.withdrawal_submit(
+            application=self.my_application(pk), actor=acting_user(request)
+        )
         return Response(WithdrawalApplicationSerializer(self.my_application(app.pk)).data)
 
 
@@ -235,7 +237,7 @@ class ApplicationCancelView(ApplicantMixin, APIView):
         ser.is_valid(raise_exception=True)
         app = services.withdrawal_cancel(
             application=self.my_application(pk),
-            actor=request.user,
+            actor=acting_user(request),
             reason=ser.validated_data["reason"],
         )
         return Response(WithdrawalApplicationSerializer(self.my_application(app.pk)).data)
@@ -338,7 +340,9 @@ class ConsentDecisionView(ApplicantMixin, APIView):
     )
     def post(self, request: Request, pk: str) -> Response:
         member = get_object_or_404(selectors.consents_for(self.me()), pk=parse_id(pk))
-        services.member_consent_record(member=member, accepted=self.accepted, actor=request.user)
+        services.member_consent_record(
+            member=member, accepted=self.accepted, actor=acting_user(request)
+        )
         fresh = selectors.consents_for(self.me()).get(pk=member.pk)
         return Response(WithdrawalConsentSerializer(fresh).data)
 

@@ -1,20 +1,6 @@
-"""Every write of the withdrawals app.
+"""Every write of the withdrawals app. Rules: docs/loans.md (Withdrawals).
 
-Each service runs in one transaction, locks rows in a fixed order (depositor →
-application → members → accounts, each in primary-key order), checks the state
-transition, writes a status-history row and an audit row, and leaves balances
-to ``gjj.services.account_entries_post``.
-
-State machine::
-
-    draft ──submit──▶ submitted ──accept──▶ accepted ──approve──▶ approved (paid)
-                          │                    │
-                          └──reject────────────┴──reject──▶ rejected
-    draft, submitted or accepted ──cancel──▶ cancelled
-
-The business date ``on`` defaults to today in Asia/Shanghai; it is a parameter
-so that golden tests and back-office corrections can name the date the rules
-are read at.
+Who may take which step is ``gjj.workflow``'s answer; ``WITHDRAWAL_STEPS`` is the table.
 """
 
 from __future__ import annotations
@@ -23,19 +9,29 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, Final
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from gjj.domain import AuditAction, Role
 from gjj.errors import ActorNotAllowed, BusinessError, ConflictError, TransitionError
 from gjj.models import Depositor, EntryType, FamilyMember, WithdrawalReason
 from gjj.money import round_fen, to_decimal
 from gjj.policy import Key
-from gjj.roles import APPROVER, CLERK
-from gjj.selectors import household_homes, policy_in_force, today_local, user_in_household
-from gjj.services import Posting, account_entries_post, audit_record, lock_in_pk_order
+from gjj.selectors import household_homes, policy_in_force, today_local
+from gjj.services import Actor, Posting, account_entries_post, audit_record, lock_in_pk_order
+from gjj.workflow import (
+    Flow,
+    Move,
+    Step,
+    actor_has_role,
+    actor_is_user_of,
+    case_check,
+    case_move,
+    require_not_involved,
+)
 from withdrawals import selectors
 from withdrawals.models import (
     OPEN_STATUSES,
@@ -52,21 +48,6 @@ from withdrawals.models import (
     WithdrawalStatus,
 )
 
-Actor = AbstractBaseUser | None
-S = WithdrawalStatus
-
-_TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.SUBMITTED, S.CANCELLED},
-    S.SUBMITTED: {S.ACCEPTED, S.REJECTED, S.CANCELLED},
-    S.ACCEPTED: {S.APPROVED, S.REJECTED, S.CANCELLED},
-}
-_VERBS = {
-    S.SUBMITTED: "提交",
-    S.ACCEPTED: "受理",
-    S.APPROVED: "核准",
-    S.REJECTED: "作出不予提取决定",
-    S.CANCELLED: "撤回",
-}
 _REASON_CODES = {
     WithdrawalKind.PURCHASE: WithdrawalReason.PURCHASE,
     WithdrawalKind.RENTAL: WithdrawalReason.RENT,
@@ -110,92 +91,119 @@ def _money(value: Any, field: str, label: str, *, positive: bool) -> Decimal:
     return round_fen(amount)
 
 
-def _has_role(actor: Actor, role: str) -> bool:
-    if actor is None or not actor.is_authenticated:
-        return False
-    if getattr(actor, "is_superuser", False):
-        return True
-    groups = getattr(actor, "groups", None)
-    return groups is not None and groups.filter(name=role).exists()
+class WithdrawalAction(StrEnum):
+    """The steps of a withdrawal application."""
+
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    APPROVE = "approve"
+    REFUSE = "refuse"  # 不予受理: a submitted case, by a clerk or an approver
+    REJECT = "reject"  # 不予提取: an accepted case, by an approver
+    CANCEL = "cancel"
 
 
-def _require_role(actor: Actor, roles: Sequence[str], doing: str) -> None:
-    if not any(_has_role(actor, r) for r in roles):
-        raise ActorNotAllowed("role_required", f"{doing}须由{'或'.join(roles)}岗位办理")
+_REJECTED_LABEL = "作出不予提取决定"
+WITHDRAWAL_STEPS: Final[dict[WithdrawalAction, Step]] = {
+    WithdrawalAction.SUBMIT: Step(
+        sources=frozenset({WithdrawalStatus.DRAFT}),
+        target=WithdrawalStatus.SUBMITTED,
+        label="提交",
+        audit=AuditAction.WITHDRAWAL_SUBMITTED,
+        applicant=True,
+        roles=frozenset({Role.CLERK}),  # a clerk may act for the applicant at the counter
+    ),
+    WithdrawalAction.ACCEPT: Step(
+        sources=frozenset({WithdrawalStatus.SUBMITTED}),
+        target=WithdrawalStatus.ACCEPTED,
+        label="受理",
+        audit=AuditAction.WITHDRAWAL_ACCEPTED,
+        roles=frozenset({Role.CLERK}),
+    ),
+    WithdrawalAction.APPROVE: Step(
+        sources=frozenset({WithdrawalStatus.ACCEPTED}),
+        target=WithdrawalStatus.APPROVED,
+        label="核准",
+        audit=AuditAction.WITHDRAWAL_APPROVED,
+        roles=frozenset({Role.APPROVER}),
+        not_same_as="accepted_by",
+        four_eyes_code="four_eyes_required",
+        four_eyes_above_line=True,  # Key.WITHDRAWAL_FOUR_EYES_THRESHOLD
+    ),
+    WithdrawalAction.REFUSE: Step(
+        sources=frozenset({WithdrawalStatus.SUBMITTED}),
+        target=WithdrawalStatus.REJECTED,
+        label=_REJECTED_LABEL,
+        audit=AuditAction.WITHDRAWAL_REJECTED,
+        roles=frozenset({Role.CLERK, Role.APPROVER}),
+    ),
+    WithdrawalAction.REJECT: Step(
+        sources=frozenset({WithdrawalStatus.ACCEPTED}),
+        target=WithdrawalStatus.REJECTED,
+        label=_REJECTED_LABEL,
+        audit=AuditAction.WITHDRAWAL_REJECTED,
+        roles=frozenset({Role.APPROVER}),
+    ),
+    WithdrawalAction.CANCEL: Step(
+        sources=frozenset(
+            {WithdrawalStatus.DRAFT, WithdrawalStatus.SUBMITTED, WithdrawalStatus.ACCEPTED}
+        ),
+        target=WithdrawalStatus.CANCELLED,
+        label="撤回",
+        audit=AuditAction.WITHDRAWAL_CANCELLED,
+        applicant=True,
+        roles=frozenset({Role.CLERK}),
+    ),
+}
 
 
-def _is_user_of(actor: Actor, depositor: Depositor) -> bool:
-    return actor is not None and actor.pk is not None and depositor.user_id == actor.pk
+def _user(actor: Actor) -> Actor:
+    return actor if actor is not None and actor.pk else None
+
+
+def _actor_label(actor: Actor) -> str:
+    return actor.get_username() if actor is not None and actor.pk else "system"
+
+
+def _write_history(move: Move[WithdrawalApplication]) -> None:
+    actor = move.actor
+    StatusChange.objects.create(
+        application=move.case,
+        from_status=move.from_status,
+        to_status=move.to_status,
+        actor=_user(actor),
+        actor_label=_actor_label(actor),
+        reason=move.reason[:500],
+    )
 
 
 def _drawing_ids(app: WithdrawalApplication) -> list[int]:
     return list(app.members.values_list("depositor_id", flat=True))
 
 
-def _require_not_own(actor: Actor, applicant: Depositor, drawing_ids: Iterable[int] = ()) -> None:
-    """Staff stand aside (回避) from a case of their own household.
-
-    The household is the applicant and the spouse (recorded on either side);
-    every depositor named to draw (a parent or child of a purchase) counts too,
-    since the case spends their money.
-    """
-    if user_in_household(user=actor, depositor=applicant, also_ids=drawing_ids):
-        raise ActorNotAllowed("own_application", "不能办理本人或本家庭成员的提取申请")
+WITHDRAWAL_FLOW: Final[Flow[WithdrawalApplication, WithdrawalAction]] = Flow(
+    noun="提取申请",
+    steps=WITHDRAWAL_STEPS,
+    applicant_of=lambda app: app.applicant,
+    # Every depositor named to draw counts for 回避: the case spends their money.
+    involved=_drawing_ids,
+    state_text=lambda app: f"申请{app.number}当前状态为“{app.get_status_display()}”",
+    write_history=_write_history,
+)
 
 
 def _require_applicant_or_clerk(
     actor: Actor, applicant: Depositor, doing: str, drawing_ids: Iterable[int] = ()
 ) -> None:
-    if _is_user_of(actor, applicant):
+    """Before a case exists: the applicant, or a clerk who is not of the household."""
+    if actor_is_user_of(actor, applicant):
         return
-    if not _has_role(actor, CLERK):
+    if not actor_has_role(actor, Role.CLERK):
         raise ActorNotAllowed("not_applicant", f"只有申请人本人或经办人员可以{doing}")
-    _require_not_own(actor, applicant, drawing_ids)  # a clerk acting for the applicant
+    require_not_involved(actor, applicant, noun=WITHDRAWAL_FLOW.noun, also_ids=drawing_ids)
 
 
 def _lock_application(application: WithdrawalApplication) -> WithdrawalApplication:
     return lock_in_pk_order(WithdrawalApplication, [application.pk])[application.pk]
-
-
-def _check_transition(app: WithdrawalApplication, to: str) -> None:
-    if to not in _TRANSITIONS.get(app.status, set()):
-        raise TransitionError(
-            "invalid_transition",
-            f"申请{app.number}当前状态为“{app.get_status_display()}”，不能{_VERBS[to]}",
-        )
-
-
-def _move(
-    app: WithdrawalApplication,
-    to: str,
-    *,
-    actor: Actor,
-    reason: str = "",
-    fields: Sequence[str] = (),
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Apply a checked transition: status, history row and audit row together."""
-    _check_transition(app, to)
-    old = app.status
-    app.status = to
-    app.save(update_fields=["status", *fields])
-    label = actor.get_username() if actor is not None and actor.pk else "system"
-    StatusChange.objects.create(
-        application=app,
-        from_status=old,
-        to_status=to,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=label,
-        reason=reason[:500],
-    )
-    audit_record(
-        actor=actor,
-        action=f"withdrawal_{to}",
-        obj=app,
-        old={"status": old},
-        new={"status": to, **(extra or {})},
-        reason=reason,
-    )
 
 
 def _in_flight_refusal(kind: str) -> ConflictError:
@@ -248,15 +256,8 @@ def _create_application(
 
 
 def _record_creation(app: WithdrawalApplication, *, actor: Actor, new: dict[str, Any]) -> None:
-    StatusChange.objects.create(
-        application=app,
-        from_status="",
-        to_status=S.DRAFT,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor.get_username() if actor is not None and actor.pk else "system",
-        reason="创建申请",
-    )
-    audit_record(actor=actor, action="withdrawal_create", obj=app, new=new)
+    _write_history(Move(app, "", WithdrawalStatus.DRAFT, actor, "创建申请", app.applied_on))
+    audit_record(actor=actor, action=AuditAction.WITHDRAWAL_CREATED, obj=app, new=new)
 
 
 # --- purchase rules -------------------------------------------------------------------
@@ -397,7 +398,8 @@ def _check_purchase_application(
     on: date,
     check_balances: bool,
 ) -> dict[str, Any]:
-    assert app.price is not None and app.contract_date is not None  # DB constraint
+    if app.price is None or app.contract_date is None:  # a DB constraint forbids it
+        raise RuntimeError(f"purchase application {app.pk}: no price or contract date")
     return _check_purchase(
         buyer=app.applicant,
         draws=_draws_of(app, members),
@@ -672,22 +674,22 @@ def withdrawal_submit(
     on = on or today_local()
     with transaction.atomic():
         app = _lock_application(application)
-        _check_transition(app, S.SUBMITTED)
+        step = WITHDRAWAL_STEPS[WithdrawalAction.SUBMIT]
+        case_check(case=app, step=step, actor=actor, flow=WITHDRAWAL_FLOW)
         members = _locked_members(app)
-        _require_applicant_or_clerk(
-            actor, app.applicant, "提交申请", [m.depositor_id for m in members]
-        )
         app.applied_on = on
         if app.kind == WithdrawalKind.RENTAL:
             app.rent_year = on.year
         app.limits_snapshot = _check_application(app, members, on=on, check_balances=True)
         app.submitted_at = timezone.now()
-        _move(
-            app,
-            S.SUBMITTED,
+        case_move(
+            case=app,
+            step=step,
             actor=actor,
+            flow=WITHDRAWAL_FLOW,
+            on=on,
             fields=["applied_on", "rent_year", "limits_snapshot", "submitted_at"],
-            extra={"applied_on": on.isoformat()},
+            new={"applied_on": on.isoformat()},
         )
     return app
 
@@ -699,18 +701,19 @@ def withdrawal_accept(
     on = on or today_local()
     with transaction.atomic():
         app = _lock_application(application)
-        _check_transition(app, S.ACCEPTED)
-        _require_role(actor, [CLERK], "受理提取申请")
-        _require_not_own(actor, app.applicant, _drawing_ids(app))
+        step = WITHDRAWAL_STEPS[WithdrawalAction.ACCEPT]
+        case_check(case=app, step=step, actor=actor, flow=WITHDRAWAL_FLOW)
         app.accepted_at = timezone.now()
-        app.accepted_by = actor if actor is not None and actor.pk else None
+        app.accepted_by = _user(actor)
         app.decision_due_on = selectors.decision_due_on(accepted_on=on)
-        _move(
-            app,
-            S.ACCEPTED,
+        case_move(
+            case=app,
+            step=step,
             actor=actor,
+            flow=WITHDRAWAL_FLOW,
+            on=on,
             fields=["accepted_at", "accepted_by", "decision_due_on"],
-            extra={"decision_due_on": app.decision_due_on},
+            new={"decision_due_on": app.decision_due_on},
         )
     return app
 
@@ -744,10 +747,12 @@ def member_consent_record(
                 "consent_already_recorded",
                 f"{locked.depositor.name}{locked.get_consent_status_display()}",
             )
-        if _is_user_of(actor, locked.depositor):
+        if actor_is_user_of(actor, locked.depositor):
             channel = ConsentChannel.ONLINE
-        elif _has_role(actor, CLERK):
-            _require_not_own(actor, app.applicant, _drawing_ids(app))
+        elif actor_has_role(actor, Role.CLERK):
+            require_not_involved(
+                actor, app.applicant, noun=WITHDRAWAL_FLOW.noun, also_ids=_drawing_ids(app)
+            )
             channel = ConsentChannel.COUNTER
             if not evidence.strip():
                 raise BusinessError("evidence_required", "柜台记录授权必须注明依据（如授权书编号）")
@@ -770,7 +775,7 @@ def member_consent_record(
         )
         audit_record(
             actor=actor,
-            action="withdrawal_member_consent",
+            action=AuditAction.WITHDRAWAL_MEMBER_CONSENT_RECORDED,
             obj=locked,
             old={"consent_status": old},
             new={"consent_status": locked.consent_status, "channel": channel},
@@ -786,7 +791,7 @@ def member_consent_record(
             app.save(update_fields=["amount"])
             audit_record(
                 actor=actor,
-                action="withdrawal_member_dropped",
+                action=AuditAction.WITHDRAWAL_MEMBER_DROPPED,
                 obj=app,
                 old={"amount": old_amount},
                 new={"amount": app.amount, "dropped": locked.depositor_id},
@@ -816,21 +821,20 @@ def withdrawal_approve(
     on = on or today_local()
     with transaction.atomic():
         app = _lock_application(application)
-        _check_transition(app, S.APPROVED)
-        _require_role(actor, [APPROVER], "核准提取")
-        members = _locked_members(app)
-        _require_not_own(actor, app.applicant, [m.depositor_id for m in members])
+        step = WITHDRAWAL_STEPS[WithdrawalAction.APPROVE]
+        # Four-eyes applies above the policy line only.
         threshold = _four_eyes_threshold(on)
-        if (
-            threshold is not None
-            and app.amount > threshold
-            and actor is not None
-            and app.accepted_by_id == actor.pk
-        ):
-            raise ActorNotAllowed(
-                "four_eyes_required",
-                f"提取金额{app.amount}元超过{threshold}元，须由受理人以外的审批人核准",
-            )
+        four_eyes = threshold is not None and app.amount > threshold
+        refusal = f"提取金额{app.amount}元超过{threshold}元，须由受理人以外的审批人核准"
+        case_check(
+            case=app,
+            step=step,
+            actor=actor,
+            flow=WITHDRAWAL_FLOW,
+            four_eyes=four_eyes,
+            four_eyes_message=refusal,
+        )
+        members = _locked_members(app)
         pending = [m for m in members if m.consent_status == ConsentStatus.PENDING]
         if pending:
             names = "、".join(m.depositor.name for m in pending)
@@ -881,14 +885,14 @@ def withdrawal_approve(
         )
         audit_record(
             actor=actor,
-            action="withdrawal_payment_create",
+            action=AuditAction.WITHDRAWAL_PAYMENT_CREATED,
             obj=payment,
             new={"amount": total, "paid_on": on, "entries": [e.pk for e in entries]},
             reason=memo,
         )
         app.amount = total
         app.decided_at = timezone.now()
-        app.decided_by = actor if actor is not None and actor.pk else None
+        app.decided_by = _user(actor)
         app.decision_reason = reason.strip()[:500]
         app.approved_homes = len(household_homes(depositor=app.applicant, on=app.applied_on))
         app.approved_groups = sorted(
@@ -898,11 +902,15 @@ def withdrawal_approve(
                 policy=policy_in_force(on=app.applied_on),
             )
         )
-        _move(
-            app,
-            S.APPROVED,
+        case_move(
+            case=app,
+            step=step,
             actor=actor,
+            flow=WITHDRAWAL_FLOW,
+            on=on,
             reason=reason,
+            four_eyes=four_eyes,
+            four_eyes_message=refusal,
             fields=[
                 "amount",
                 "decided_at",
@@ -911,7 +919,7 @@ def withdrawal_approve(
                 "approved_homes",
                 "approved_groups",
             ],
-            extra={"paid": str(total)},
+            new={"paid": str(total)},
         )
     return app
 
@@ -935,17 +943,22 @@ def withdrawal_reject(
         )
     with transaction.atomic():
         app = _lock_application(application)
-        _check_transition(app, S.REJECTED)
-        roles = [CLERK, APPROVER] if app.status == S.SUBMITTED else [APPROVER]
-        _require_role(actor, roles, "作出不予提取决定")
-        _require_not_own(actor, app.applicant, _drawing_ids(app))
+        action = (
+            WithdrawalAction.REFUSE
+            if app.status == WithdrawalStatus.SUBMITTED
+            else WithdrawalAction.REJECT
+        )
+        step = WITHDRAWAL_STEPS[action]
+        case_check(case=app, step=step, actor=actor, flow=WITHDRAWAL_FLOW)
         app.decided_at = timezone.now()
-        app.decided_by = actor if actor is not None and actor.pk else None
+        app.decided_by = _user(actor)
         app.decision_reason = reason.strip()[:500]
-        _move(
-            app,
-            S.REJECTED,
+        case_move(
+            case=app,
+            step=step,
             actor=actor,
+            flow=WITHDRAWAL_FLOW,
+            on=today_local(),
             reason=reason,
             fields=["decided_at", "decided_by", "decision_reason"],
         )
@@ -958,17 +971,17 @@ def withdrawal_cancel(
     """The applicant withdraws the application before a decision (a clerk may on their behalf)."""
     with transaction.atomic():
         app = _lock_application(application)
-        _check_transition(app, S.CANCELLED)
-        if not _is_user_of(actor, app.applicant):
-            _require_role(actor, [CLERK], "代申请人撤回申请")
-            _require_not_own(actor, app.applicant, _drawing_ids(app))
-            if not reason.strip():
-                raise BusinessError("reason_required", "经办人员代为撤回必须填写原因")
+        step = WITHDRAWAL_STEPS[WithdrawalAction.CANCEL]
+        case_check(case=app, step=step, actor=actor, flow=WITHDRAWAL_FLOW)
+        if not actor_is_user_of(actor, app.applicant) and not reason.strip():
+            raise BusinessError("reason_required", "经办人员代为撤回必须填写原因")
         app.cancelled_at = timezone.now()
-        _move(
-            app,
-            S.CANCELLED,
+        case_move(
+            case=app,
+            step=step,
             actor=actor,
+            flow=WITHDRAWAL_FLOW,
+            on=today_local(),
             reason=reason or "申请人撤回",
             fields=["cancelled_at"],
         )

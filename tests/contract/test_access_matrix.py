@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from loans.quote_api import EXAMPLE_REQUEST
@@ -38,6 +37,9 @@ from tests.contract.world import (
     records_state,
 )
 
+if TYPE_CHECKING:  # the test client's response: a DRF Response with .json() (stub-only type)
+    from rest_framework.response import _MonkeyPatchedResponse as ClientResponse
+
 pytestmark = pytest.mark.django_db
 
 Body = Callable[[World], dict[str, Any]] | None
@@ -50,7 +52,7 @@ OWN_LIST = (401, 200, 200, 403, 403, 403)  # no id: each applicant reads their o
 OWN_CREATE = (401, 201, 201, 403, 403, 403)
 
 # Refusals that are audited all the same, with the one audit action each adds.
-AUDITED_REFUSALS = {("POST", "/api/v1/auth/login/", 400): "api_login_failed"}
+AUDITED_REFUSALS = {("POST", "/api/v1/auth/login/", 400): "api_login.failed"}
 
 
 def staff_step(role: str) -> tuple[int, ...]:
@@ -83,7 +85,7 @@ class Row:
             return self.path
         return self.path.replace("{pk}", str(world.target_pk(self.target)))
 
-    def call(self, world: World, role: str) -> Response:
+    def call(self, world: World, role: str) -> ClientResponse:
         api = world.client(role)
         if self.method == "GET":
             return api.get(self.url(world), self.query or {})
@@ -106,7 +108,12 @@ def _signup(name_of: str, username: str) -> Body:
 
 
 def _login(password: str) -> Body:
-    return lambda world: {"username": world.owner.user.username, "password": password}
+    def body(world: World) -> dict[str, Any]:
+        user = world.owner.user
+        assert user is not None
+        return {"username": user.username, "password": password}
+
+    return body
 
 
 def _const(data: dict[str, Any]) -> Body:
@@ -352,7 +359,7 @@ def _without_audited_refusal(
     return {**after, label: before[label]}
 
 
-def _is_error_body(resp: Response) -> bool:
+def _is_error_body(resp: ClientResponse) -> bool:
     try:
         body = resp.json()
     except ValueError:

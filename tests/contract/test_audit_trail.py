@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.forms.models import model_to_dict
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from gjj.admin import AuditLogAdmin
+from gjj.domain import AuditAction
 from gjj.models import AuditLog, IdempotencyRecord
 from tests.contract.test_access_matrix import MATRIX, Row, enumerated_endpoints
 from tests.contract.world import LOAN_BODY, PASSWORD, ROLES, World, db_state
@@ -50,9 +51,14 @@ def _loan_app(world: World, body: dict[str, Any]) -> str:
     return str(world.target_pk("loan_application"))
 
 
+def _number(number: str | None) -> str:
+    assert number is not None  # set right after the insert
+    return number
+
+
 def _loan_number(world: World, body: dict[str, Any]) -> str:
     assert world.loan_application is not None
-    return world.loan_application.number
+    return _number(world.loan_application.number)
 
 
 def _withdrawal(world: World, body: dict[str, Any]) -> str:
@@ -60,7 +66,7 @@ def _withdrawal(world: World, body: dict[str, Any]) -> str:
 
 
 def _withdrawal_number(world: World, body: dict[str, Any]) -> str:
-    return world.withdrawal.number
+    return _number(world.withdrawal.number)
 
 
 def _created(world: World, body: dict[str, Any]) -> str:
@@ -76,60 +82,74 @@ def _consent(world: World, body: dict[str, Any]) -> str:
 
 
 def _consent_number(world: World, body: dict[str, Any]) -> str:
-    return world.consent.application.number
+    return _number(world.consent.application.number)
 
 
-def _loan_step(action: str) -> Audited:
-    return Audited(f"loan_application_{action}", "loans.loanapplication", _loan_app, _loan_number)
+def _loan_step(action: AuditAction) -> Audited:
+    return Audited(action, "loans.loanapplication", _loan_app, _loan_number)
 
 
 AUDITED: dict[tuple[str, str], Audited] = {
     ("POST", "/api/v1/auth/signup/"): Audited(
-        "applicant_signup",
+        "applicant.signed_up",
         "gjj.depositor",
         lambda world, body: str(world.newcomer.pk),
         lambda world, body: world.newcomer.name,
     ),
-    ("POST", "/api/v1/auth/login/"): Audited("api_login", "auth.user", None, None),
-    ("POST", "/api/v1/auth/logout/"): Audited("api_logout", "auth.user", None, None),
+    ("POST", "/api/v1/auth/login/"): Audited("api_login.succeeded", "auth.user", None, None),
+    ("POST", "/api/v1/auth/logout/"): Audited("api_logout.succeeded", "auth.user", None, None),
     ("POST", f"{APPS}/"): Audited(
-        "loan_application_create",
+        "loan_application.created",
         "loans.loanapplication",
         _created,
         _created_number,
         creates=True,
     ),
-    ("PUT", f"{APPS}/{{pk}}/"): _loan_step("update"),
-    ("PATCH", f"{APPS}/{{pk}}/"): _loan_step("update"),
+    ("PUT", f"{APPS}/{{pk}}/"): _loan_step(AuditAction.LOAN_APPLICATION_UPDATED),
+    ("PATCH", f"{APPS}/{{pk}}/"): _loan_step(AuditAction.LOAN_APPLICATION_UPDATED),
     **{
-        ("POST", f"{APPS}/{{pk}}/{action}/"): _loan_step(action)
-        for action in ("submit", "withdraw", "accept", "review", "approve", "reject", "sign")
+        ("POST", f"{APPS}/{{pk}}/{action}/"): _loan_step(audit)
+        for action, audit in (
+            ("submit", AuditAction.LOAN_APPLICATION_SUBMITTED),
+            ("withdraw", AuditAction.LOAN_APPLICATION_WITHDRAWN),
+            ("accept", AuditAction.LOAN_APPLICATION_ACCEPTED),
+            ("review", AuditAction.LOAN_APPLICATION_REVIEWED),
+            ("approve", AuditAction.LOAN_APPLICATION_APPROVED),
+            ("reject", AuditAction.LOAN_APPLICATION_REJECTED),
+            ("sign", AuditAction.LOAN_APPLICATION_SIGNED),
+        )
     },
-    ("POST", f"{APPS}/{{pk}}/disburse/"): _loan_step("disburse"),
+    ("POST", f"{APPS}/{{pk}}/disburse/"): _loan_step(AuditAction.LOAN_APPLICATION_DISBURSED),
     ("POST", f"{WD}/applications/"): Audited(
-        "withdrawal_create",
+        "withdrawal.created",
         "withdrawals.withdrawalapplication",
         _created,
         _created_number,
         creates=True,
     ),
     ("POST", f"{WD}/applications/{{pk}}/submit/"): Audited(
-        "withdrawal_submitted",
+        "withdrawal.submitted",
         "withdrawals.withdrawalapplication",
         _withdrawal,
         _withdrawal_number,
     ),
     ("POST", f"{WD}/applications/{{pk}}/cancel/"): Audited(
-        "withdrawal_cancelled",
+        "withdrawal.cancelled",
         "withdrawals.withdrawalapplication",
         _withdrawal,
         _withdrawal_number,
     ),
     ("POST", f"{WD}/consents/{{pk}}/accept/"): Audited(
-        "withdrawal_member_consent", "withdrawals.withdrawalmember", _consent, _consent_number
+        "withdrawal_member.consent_recorded",
+        "withdrawals.withdrawalmember",
+        _consent,
+        _consent_number,
     ),
     ("POST", f"{WD}/consents/{{pk}}/decline/"): Audited(
-        "withdrawal_member_consent", "withdrawals.withdrawalmember", _consent, _consent_number
+        "withdrawal_member.consent_recorded",
+        "withdrawals.withdrawalmember",
+        _consent,
+        _consent_number,
     ),
 }
 
@@ -176,7 +196,7 @@ def test_the_audit_log_admin_searches_actor_object_and_case():
     }
 
 
-def _found_in_admin(user: AbstractBaseUser, q: str, row: AuditLog) -> bool:
+def _found_in_admin(user: User, q: str, row: AuditLog) -> bool:
     browser = Client()
     browser.force_login(user)
     resp = browser.get("/admin/gjj/auditlog/", {"q": q})
@@ -184,13 +204,16 @@ def _found_in_admin(user: AbstractBaseUser, q: str, row: AuditLog) -> bool:
     return resp.context["cl"].queryset.filter(pk=row.pk).exists()
 
 
-def _actor(world: World, row: Row, role: str) -> AbstractBaseUser:
+def _actor(world: World, row: Row, role: str) -> User:
     if row.key == ("POST", "/api/v1/auth/signup/"):  # the new log-in signs itself up
-        return get_user_model().objects.get(username=row.body(world)["username"])
+        assert row.body is not None
+        return User.objects.get(username=row.body(world)["username"])
     if row.key == ("POST", "/api/v1/auth/login/"):  # whoever calls, 张伟's password logs him in
-        return world.owner.user
+        owner = world.owner.user
+        assert owner is not None
+        return owner
     user = world.user(role)
-    assert user is not None
+    assert isinstance(user, User)
     return user
 
 
@@ -214,11 +237,13 @@ def test_a_successful_write_leaves_a_searchable_audit_row(make_world, row: Row, 
     case = actor.get_username() if spec.case is None else spec.case(world, body)
     [audit] = [a for a in added if a.action == spec.action]
     assert (audit.object_type, audit.object_id) == (spec.object_type, object_id)
-    assert isinstance(audit.new, dict) and audit.new != {}
+    assert isinstance(audit.new, dict)
+    assert audit.new != {}
     if spec.creates:
         assert audit.old is None
     else:
-        assert isinstance(audit.old, dict) and audit.old != {}
+        assert isinstance(audit.old, dict)
+        assert audit.old != {}
         assert set(audit.old) <= set(audit.new)
         assert [k for k in audit.old if audit.old[k] != audit.new[k]] != []
     # And the admin finds it by who, by what, and by which case
@@ -257,7 +282,7 @@ def test_a_replayed_create_adds_no_second_audit_row(make_world):
     # Then it was made and audited once
     assert (first.status_code, again.status_code) == (201, 201)
     assert again["Idempotent-Replayed"] == "true"
-    assert AuditLog.objects.filter(action="loan_application_create").count() == 1
+    assert AuditLog.objects.filter(action="loan_application.created").count() == 1
     assert IdempotencyRecord.objects.count() == 1
 
 
@@ -314,7 +339,7 @@ def test_log_in_and_log_out_are_audited_on_the_user_without_the_token(make_world
         for a in added
     ] == [
         (
-            "api_login",
+            "api_login.succeeded",
             user.pk,
             "13803530001",
             "auth.user",
@@ -325,7 +350,7 @@ def test_log_in_and_log_out_are_audited_on_the_user_without_the_token(make_world
             "API 登录",
         ),
         (
-            "api_logout",
+            "api_logout.succeeded",
             user.pk,
             "13803530001",
             "auth.user",
@@ -390,11 +415,11 @@ def test_a_refused_log_in_leaves_an_audit_row_without_the_password(make_world, t
         row.old,
         row.new,
         row.reason,
-    ) == ("api_login_failed", None, "anonymous", "auth.user", object_id, shown, None, None, reason)
+    ) == ("api_login.failed", None, "anonymous", "auth.user", object_id, shown, None, None, reason)
     # And it holds neither the password nor the full user name; no user was created
     assert password not in _row_text(row)
     assert username not in _row_text(row)
     assert get_user_model().objects.count() == users
     # And the admin finds it by the masked name, for a superuser and a clerk
     for staff in (world.superuser, world.clerk):
-        assert _found_in_admin(staff, f"{shown} api_login_failed", row)
+        assert _found_in_admin(staff, f"{shown} api_login.failed", row)

@@ -48,7 +48,7 @@ def test_signup_with_matching_identity_returns_a_token(api, depositor):
     depositor.refresh_from_db()
     assert depositor.user.username == "zhangwei"
     assert Token.objects.get(user=depositor.user).key == resp.json()["token"]
-    assert AuditLog.objects.filter(action="applicant_signup").count() == 1
+    assert AuditLog.objects.filter(action="applicant.signed_up").count() == 1
 
 
 @pytest.mark.parametrize("field", ["name", "account_number"])

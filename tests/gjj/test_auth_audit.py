@@ -53,7 +53,7 @@ def test_issuing_a_token_audits_the_log_in_by_when_the_token_was_issued(applican
     # And one audit row records the log-in, naming the token by its issue time only
     [row] = _added(since)
     assert _row(row) == (
-        "api_login",
+        "api_login.succeeded",
         applicant.pk,
         "zhangwei",
         "auth.user",
@@ -77,7 +77,7 @@ def test_a_second_log_in_ends_the_first_token_and_says_which(applicant):
     # And the second row names the token it replaced and the new one
     row = AuditLog.objects.order_by("pk").last()
     assert (row.action, row.old, row.new, row.reason) == (
-        "api_login",
+        "api_login.succeeded",
         {"token_issued_at": first.created.isoformat()},
         {"token_issued_at": second.created.isoformat()},
         "注册后登录",
@@ -93,7 +93,7 @@ def test_revoking_the_token_audits_the_log_out(applicant):
     assert not Token.objects.filter(user=applicant).exists()
     row = AuditLog.objects.order_by("pk").last()
     assert _row(row) == (
-        "api_logout",
+        "api_logout.succeeded",
         applicant.pk,
         "zhangwei",
         "auth.user",
@@ -112,7 +112,7 @@ def test_a_log_out_without_a_token_is_recorded_as_such(applicant, since):
     # Then the log-out is recorded, with no token before or after
     [row] = _added(since)
     assert (row.action, row.old, row.new) == (
-        "api_logout",
+        "api_logout.succeeded",
         {"token_issued_at": None},
         {"token_issued_at": None},
     )
@@ -133,7 +133,7 @@ def test_no_token_is_issued_if_the_audit_row_cannot_be_written(applicant, since,
         services.api_token_revoke(user=applicant)
     # Then neither took effect: the token and the audit are one transaction
     assert list(Token.objects.filter(user=applicant)) == [old]
-    assert [row.action for row in _added(since)] == ["api_login"]
+    assert [row.action for row in _added(since)] == ["api_login.succeeded"]
 
 
 def test_a_wrong_password_is_recorded_on_the_user_without_an_actor(applicant):
@@ -142,7 +142,7 @@ def test_a_wrong_password_is_recorded_on_the_user_without_an_actor(applicant):
     row = services.login_failure_record(username="zhangwei")
     # Then the row is anonymous, on his user, with the reason
     assert _row(row) == (
-        "api_login_failed",
+        "api_login.failed",
         None,
         "anonymous",
         "auth.user",
@@ -192,7 +192,7 @@ def test_an_unknown_user_name_creates_no_user_and_is_masked(django_user_model, u
     row = services.login_failure_record(username=username)
     # Then the row is on no user, shows the name masked, and no user was created
     assert _row(row) == (
-        "api_login_failed",
+        "api_login.failed",
         None,
         "anonymous",
         "auth.user",

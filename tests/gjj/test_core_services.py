@@ -54,7 +54,7 @@ def test_account_status_transitions_are_checked_and_audited(clerk):
         services.account_status_change(
             account=acc, status=AccountStatus.SEALED, actor=clerk, reason="重复"
         )
-    log = AuditLog.objects.filter(action="account_status_change").get()
+    log = AuditLog.objects.filter(action="account.status_changed").get()
     assert (log.old, log.new, log.reason) == ({"status": "01"}, {"status": "02"}, "单位停缴")
 
 
@@ -68,10 +68,12 @@ def test_family_links_a_relative_who_deposits_and_verifies_once(clerk):
         id_number=parent.id_number,
         actor=clerk,
     )
-    assert member.relative_depositor == parent and not member.is_verified
+    assert member.relative_depositor == parent
+    assert not member.is_verified
     services.family_member_verify(member=member, evidence="户口簿", actor=clerk)
     member.refresh_from_db()
-    assert member.is_verified and member.verified_by == clerk
+    assert member.is_verified
+    assert member.verified_by == clerk
     with pytest.raises(TransitionError):
         services.family_member_verify(member=member, evidence="户口簿", actor=clerk)
 
@@ -141,7 +143,8 @@ def test_special_group_needs_evidence_and_verifier(clerk):
     )
     services.special_group_revoke(membership=m, actor=clerk, reason="协议解除")
     m.refresh_from_db()
-    assert m.revoked_at is not None and m.verified_by == clerk
+    assert m.revoked_at is not None
+    assert m.verified_by == clerk
 
 
 def test_masking_keeps_only_both_ends():

@@ -73,8 +73,9 @@ def test_a_future_row_can_be_corrected_with_audit(clerk):
     services.policy_parameter_update(
         row=row, changes={"value": "960000.00"}, actor=clerk, reason="录入错误"
     )
-    log = AuditLog.objects.filter(action="policy_parameter_update").get()
-    assert log.old["value"] == "950000.00" and log.new["value"] == "960000.00"
+    log = AuditLog.objects.filter(action="policy_parameter.updated").get()
+    assert log.old["value"] == "950000.00"
+    assert log.new["value"] == "960000.00"
     assert log.reason == "录入错误"
 
 
@@ -119,7 +120,7 @@ def test_rate_rows_follow_the_same_rule(clerk):
 
 def test_migration_left_an_audit_trail_for_every_row():
     n_params = PolicyParameter.objects.count()
-    assert AuditLog.objects.filter(action="policy_parameter_add").count() == n_params
+    assert AuditLog.objects.filter(action="policy_parameter.added").count() == n_params
 
 
 @pytest.mark.parametrize(

@@ -8,15 +8,16 @@ from decimal import Decimal
 import pytest
 
 from gjj import services as gjj_services
+from gjj.domain import SpecialGroup
 from gjj.errors import ActorNotAllowed, BusinessError, TransitionError
 from gjj.models import AuditLog, LoanRate
 from gjj.selectors import policy_in_force
 from loans import selectors, services
-from loans.engine import SpecialGroup, decide
+from loans.engine import decide
 from loans.models import ApplicationStatus, ApplicationStatusChange, LoanApplication
 from loans.schedules import level_payment
 from tests import factories
-from tests.loans.test_loans_support import (
+from tests.factories import (
     DATES,
     SZG,
     advance,
@@ -24,8 +25,8 @@ from tests.loans.test_loans_support import (
     draft,
     home,
     make_staff,
+    make_team,
     spouse_of,
-    user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ S = ApplicationStatus
 
 @pytest.fixture
 def staff():
-    return make_staff()
+    return make_team()
 
 
 @pytest.fixture
@@ -80,9 +81,11 @@ def test_facts_come_from_the_household_as_the_center_holds_them(staff, dep):
         (date(2014, 6, 1), True),
         (date(2016, 3, 1), False),
     ]
-    assert facts.birth_date == date(1985, 3, 15) and facts.sex == "M"
+    assert facts.birth_date == date(1985, 3, 15)
+    assert facts.sex == "M"
     assert facts.account_balance == D("50000.00")
-    assert facts.house_price == D("1000000.00") and facts.term_months == 240
+    assert facts.house_price == D("1000000.00")
+    assert facts.term_months == 240
     assert facts.loan_amount == D("500000.00")
     assert facts.children == 2
     # The co-borrowing wife (born 1987-06-01) is 37: no derived 青年人.
@@ -144,7 +147,8 @@ def test_submit_freezes_the_engine_decision_on_the_households_facts(staff, dep):
     policy = policy_in_force(on=on)
     facts = selectors.household_loan_facts(depositor=dep, application=app, on=on)
     expected = decide(facts, policy)
-    assert app.status == S.SUBMITTED and app.submitted_on == on
+    assert app.status == S.SUBMITTED
+    assert app.submitted_on == on
     assert app.decision == expected.as_dict()
     assert (app.eligible, app.home_tier) == (True, 1)
     assert (app.max_loan_amount, app.loan_amount) == (D("800000.00"), D("500000.00"))
@@ -159,7 +163,7 @@ def test_submit_freezes_the_engine_decision_on_the_households_facts(staff, dep):
         ("", S.DRAFT),
         (S.DRAFT, S.SUBMITTED),
     ]
-    log = AuditLog.objects.get(action="loan_application_submit", object_id=str(app.pk))
+    log = AuditLog.objects.get(action="loan_application.submitted", object_id=str(app.pk))
     assert (log.old["status"], log.new["status"], log.new["home_tier"]) == ("draft", "submitted", 1)
 
 
@@ -173,7 +177,8 @@ def test_an_incomplete_draft_is_not_submitted(dep):
     assert err.value.code == "incomplete_application"
     assert sorted(err.value.fields) == ["seller_account", "seller_name"]
     app.refresh_from_db()
-    assert app.status == S.DRAFT and app.decision is None
+    assert app.status == S.DRAFT
+    assert app.decision is None
 
 
 def test_a_voucher_reduces_the_loan(staff, dep):
@@ -198,7 +203,8 @@ def test_a_voucher_above_the_price_is_a_400_and_the_draft_stays(dep):
     app = draft(dep, voucher_amount=D("1200000.00"))
     with pytest.raises(BusinessError) as err:
         services.application_submit(application=app, actor=dep.user, on=DATES["submit"])
-    assert err.value.code == "invalid_application" and err.value.status == 400
+    assert err.value.code == "invalid_application"
+    assert err.value.status == 400
     assert err.value.fields["voucher_amount"][0]["code"] == "voucher_exceeds_price"
     app.refresh_from_db()
     assert app.status == S.DRAFT
@@ -270,7 +276,9 @@ def _do(action: str, app: LoanApplication, staff) -> object:
             application=app, actor=staff.clerk, on=on
         ),
         "update": lambda: services.application_update(
-            application=app, actor=app.applicant.user, seller_name="另一家公司"
+            application=app,
+            actor=app.applicant.user,
+            draft=services.ApplicationDraft(seller_name="另一家公司"),
         ),
     }
     return calls[action]()
@@ -336,8 +344,8 @@ def test_history_and_audit_follow_every_step(staff, dep):
         ).values_list("action", flat=True)
     )
     assert actions == {
-        f"loan_application_{a}"
-        for a in ("create", "submit", "accept", "review", "approve", "sign", "disburse")
+        f"loan_application.{a}"
+        for a in ("created", "submitted", "accepted", "reviewed", "approved", "signed", "disbursed")
     }
 
 
@@ -364,7 +372,7 @@ def test_each_step_needs_its_role(staff, dep, action, wrong):
     }[action]
     app = draft(dep)
     advance(app, staff, to=stage_before)
-    impostor = make_staff("x")
+    impostor = make_team("x")
     setattr(
         staff,
         {
@@ -389,7 +397,9 @@ def test_only_the_applicant_acts_on_the_application(staff, dep):
             application=app, actor=stranger.user, on=DATES["submit"]
         ),
         lambda: services.application_withdraw(application=app, actor=staff.clerk),
-        lambda: services.application_update(application=app, actor=stranger.user, seller_name="x"),
+        lambda: services.application_update(
+            application=app, actor=stranger.user, draft=services.ApplicationDraft(seller_name="x")
+        ),
     ):
         with pytest.raises(ActorNotAllowed) as err:
             call()
@@ -398,7 +408,7 @@ def test_only_the_applicant_acts_on_the_application(staff, dep):
 
 def test_the_reviewer_may_not_approve_or_reject_four_eyes(staff, dep):
     # Given a user who holds both 复核 and 审批 and reviewed the application
-    both = user("both", "复核", "审批")
+    both = make_staff("both", "复核", "审批")
     app = draft(dep)
     advance(app, staff, to="accept")
     services.application_review(application=app, actor=both, on=DATES["review"])
@@ -417,7 +427,8 @@ def test_the_reviewer_may_not_approve_or_reject_four_eyes(staff, dep):
     # And another approver may
     services.application_approve(application=app, actor=staff.approver, on=DATES["approve"])
     app.refresh_from_db()
-    assert app.status == S.APPROVED and app.decided_by == staff.approver
+    assert app.status == S.APPROVED
+    assert app.decided_by == staff.approver
 
 
 # --- approval re-runs the engine -------------------------------------------------------
@@ -438,7 +449,8 @@ def test_facts_changed_against_the_applicant_refuse_approval(staff, dep):
     assert "认定住房套数由第1套变为第2套" in err.value.message
     assert "年利率由2.6%升为3.075%" in err.value.message
     app.refresh_from_db()
-    assert app.status == S.REVIEWED and app.approved_amount is None
+    assert app.status == S.REVIEWED
+    assert app.approved_amount is None
 
 
 def test_a_lower_maximum_refuses_approval(staff):
@@ -477,7 +489,8 @@ def test_a_change_in_the_applicants_favour_is_approved_with_the_new_numbers(staf
     # Then the frozen rate stays 2.85 and the approval records 2.60
     assert app.annual_rate_percent == D("2.850")
     assert app.approved_rate_percent == D("2.600")
-    assert app.approved_amount == D("500000.00") and app.approved_home_tier == 1
+    assert app.approved_amount == D("500000.00")
+    assert app.approved_home_tier == 1
     assert app.approval_decision["annual_rate_percent"] == "2.60"
 
 
@@ -487,7 +500,8 @@ def test_an_ineligible_application_is_submitted_but_can_only_be_rejected(staff, 
     home(dep, staff.clerk)
     app = draft(dep)
     advance(app, staff, to="review")
-    assert app.eligible is False and app.home_tier is None
+    assert app.eligible is False
+    assert app.home_tier is None
     assert [r["code"] for r in app.decision["refusals"]] == ["home_tier_exceeded"]
 
     # When the approver approves, then refused; a rejection needs a reason
@@ -511,12 +525,12 @@ def test_the_deadline_is_fifteen_calendar_days_from_acceptance(staff, dep):
     app = draft(dep)
     advance(app, staff, to="accept")
     assert app.deadline_on == date(2025, 6, 18)  # 2025-06-03 + 15 days (policy row)
-    assert not selectors.application_is_overdue(application=app, on=date(2025, 6, 18))
-    assert selectors.application_is_overdue(application=app, on=date(2025, 6, 19))
+    assert not selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 18))
+    assert selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 19))
 
     # Decided after the deadline: no longer overdue, but flagged as decided late
     advance(app, staff, to="approve", dates={"approve": date(2025, 6, 20)})
-    assert not selectors.application_is_overdue(application=app, on=date(2025, 6, 21))
+    assert not selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 21))
     assert selectors.application_decided_late(application=app)
 
 
@@ -563,11 +577,13 @@ def test_applied_before_a_rate_change_and_disbursed_after_takes_the_new_rate(
     loan = advance(app, staff, to="disburse", dates=dates)
 
     # Then the frozen and contract rates are the old ones; the loan takes the day's rate
-    assert app.annual_rate_percent == D(frozen) and app.contract_rate_percent == D(frozen)
+    assert app.annual_rate_percent == D(frozen)
+    assert app.contract_rate_percent == D(frozen)
     assert loan.annual_rate_percent == D(rate)
     effective = date(2025, 5, 8) if disbursed_on >= date(2025, 5, 8) else date(2024, 5, 18)
     row = LoanRate.objects.get(effective_from=effective, home_tier=homes + 1, term_band="gt5")
-    assert loan.priced_rate_row == f"rate:{row.pk}" and loan.priced_on == disbursed_on
+    assert loan.priced_rate_row == f"rate:{row.pk}"
+    assert loan.priced_on == disbursed_on
     assert loan.schedule_versions.get().rate_row == f"rate:{row.pk}"
 
 
@@ -583,7 +599,8 @@ def test_szg_from_an_eligible_lender_pays_the_commercial_bank(staff, dep):
     advance(app, staff, to="submit")
     assert app.eligible is True
     assert app.home_tier == 1  # the refinanced home is not counted
-    assert app.max_loan_amount == D("400000.00") and app.loan_amount == D("400000.00")
+    assert app.max_loan_amount == D("400000.00")
+    assert app.loan_amount == D("400000.00")
     reasons = {r["rule"]: r["message"] for r in app.decision["reasons"]}
     assert reasons["szg.lender"] == "贷款银行阳泉ICBC属于商转公认可的贷款银行"
     loan = advance(app, staff, to="disburse")
@@ -594,7 +611,8 @@ def test_szg_from_an_eligible_lender_pays_the_commercial_bank(staff, dep):
         "中国工商银行阳泉分行",
         SZG["szg_loan_account"],
     )
-    assert loan.principal == D("400000.00") and loan.contract_term_months == 200
+    assert loan.principal == D("400000.00")
+    assert loan.contract_term_months == 200
 
 
 @pytest.mark.parametrize(
@@ -624,11 +642,13 @@ def test_szg_from_an_ineligible_lender_or_date_is_frozen_as_refused(
 def test_a_draft_is_edited_by_its_applicant_and_audited(dep):
     app = draft(dep)
     services.application_update(
-        application=app, actor=dep.user, requested_amount=D("450000.00"), term_months=300
+        application=app,
+        actor=dep.user,
+        draft=services.ApplicationDraft(requested_amount=D("450000.00"), term_months=300),
     )
     app.refresh_from_db()
     assert (app.requested_amount, app.term_months) == (D("450000.00"), 300)
-    log = AuditLog.objects.get(action="loan_application_update", object_id=str(app.pk))
+    log = AuditLog.objects.get(action="loan_application.updated", object_id=str(app.pk))
     assert log.old == {"requested_amount": "500000.00", "term_months": 240}
     assert log.new == {"requested_amount": "450000.00", "term_months": 300}
 
@@ -641,15 +661,35 @@ def test_a_draft_is_edited_by_its_applicant_and_audited(dep):
         ({"house_price": D("1.001")}, "house_price", "invalid"),
         ({"house_price": D("-1.00")}, "house_price", "invalid"),
         ({"term_months": 0}, "term_months", "invalid"),
+        ({"term_months": 32768}, "term_months", "invalid"),  # the column's range, not policy
         ({"repayment_method": "balloon"}, "repayment_method", "invalid"),
     ],
 )
 def test_draft_input_is_checked_by_the_service(dep, fields, field, code):
     app = draft(dep)
     with pytest.raises(BusinessError) as err:
-        services.application_update(application=app, actor=dep.user, **fields)
+        services.application_update(
+            application=app, actor=dep.user, draft=services.ApplicationDraft(**fields)
+        )
     assert err.value.status == 400
     assert err.value.fields[field][0]["code"] == code
+
+
+def test_the_longest_term_is_the_policy_row_applied_on_submission(dep):
+    # given: a draft asking 601 months (a draft checks the shape only)
+    app = draft(dep, term_months=601)
+    # when
+    with pytest.raises(BusinessError) as err:
+        services.application_submit(application=app, actor=dep.user, on=DATES["submit"])
+    # then: the engine refuses on the field with the policy row's 360, and the draft stays
+    assert err.value.code == "invalid_application"
+    assert err.value.fields == {
+        "term_months": [
+            {"code": "term_exceeds_limit", "message": "申请期限601个月超过贷款最长期限360个月"}
+        ]
+    }
+    app.refresh_from_db()
+    assert (app.status, app.decision) == (S.DRAFT, None)
 
 
 def test_the_co_borrowing_spouse_is_recorded(staff, dep):
@@ -681,7 +721,27 @@ def test_contract_terms_are_checked(staff, dep, terms, code, fragment):
     assert err.value.code == code
     assert fragment in str(err.value)
     app.refresh_from_db()
-    assert app.status == S.APPROVED and app.contract_number is None
+    assert app.status == S.APPROVED
+    assert app.contract_number is None
+
+
+def test_a_contract_term_past_the_policy_longest_is_refused_on_its_field(staff, dep):
+    # given: an approved application
+    app = draft(dep)
+    advance(app, staff, to="approve")
+    # when: the contract asks 361 months (MAX_TERM_MONTHS is 360)
+    with pytest.raises(BusinessError) as err:
+        advance(app, staff, to="sign", sign_terms={"term_months": 361})
+    # then
+    assert err.value.code == "contract_not_allowed"
+    assert err.value.fields == {
+        "term_months": [
+            {"code": "term_exceeds_limit", "message": "申请期限361个月超过贷款最长期限360个月"}
+        ]
+    }
+    app.refresh_from_db()
+    assert app.status == S.APPROVED
+    assert app.contract_number is None
 
 
 def test_signing_records_the_contract(staff, dep):

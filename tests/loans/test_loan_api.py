@@ -9,11 +9,12 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from gjj.domain import RepaymentMethod
 from gjj.models import PfLoanRecord
 from loans import services
 from loans.models import Loan, LoanApplication
-from loans.schedules import RepaymentMethod, build_schedule
-from tests.loans.test_loans_support import applicant, make_staff, spouse_of, user
+from loans.schedules import build_schedule
+from tests.factories import applicant, make_staff, make_team, spouse_of
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -44,7 +45,7 @@ def fixed_today(monkeypatch):
 
 @pytest.fixture
 def staff():
-    return make_staff()
+    return make_team()
 
 
 def client_for(u) -> APIClient:
@@ -91,7 +92,8 @@ def test_the_full_walk_over_rest(staff, dep, api):
     resp = api.patch(
         f"{BASE}/applications/{app['id']}/", {"seller_name": "阳泉市某置业有限公司"}, format="json"
     )
-    assert resp.status_code == 200 and resp.json()["seller_name"] == "阳泉市某置业有限公司"
+    assert resp.status_code == 200
+    assert resp.json()["seller_name"] == "阳泉市某置业有限公司"
 
     # When submitted, the engine's decision is frozen
     resp = api.post(f"{BASE}/applications/{app['id']}/submit/")
@@ -127,11 +129,13 @@ def test_the_full_walk_over_rest(staff, dep, api):
         )
         assert resp.status_code == 200, (action, resp.json())
     body = resp.json()
-    assert body["status"] == "disbursed" and body["deadline_on"] == "2026-03-17"
+    assert body["status"] == "disbursed"
+    assert body["deadline_on"] == "2026-03-17"
 
     # Then the borrower sees the loan, its schedule v1 exactly as build_schedule makes it
     loans = api.get(f"{BASE}/").json()
-    assert loans["count"] == 1 and loans["results"][0]["id"] == body["loan_id"]
+    assert loans["count"] == 1
+    assert loans["results"][0]["id"] == body["loan_id"]
     detail = api.get(f"{BASE}/{body['loan_id']}/").json()
     expected = build_schedule(
         principal=D("500000.00"),
@@ -185,7 +189,7 @@ def test_the_full_walk_over_rest(staff, dep, api):
 
 
 def test_the_reviewer_cannot_approve_four_eyes_403(staff, dep, api):
-    both = user("both", "复核", "审批")
+    both = make_staff("both", "复核", "审批")
     app = create(api)
     api.post(f"{BASE}/applications/{app['id']}/submit/")
     client_for(staff.clerk).post(f"{BASE}/applications/{app['id']}/accept/")
@@ -210,6 +214,33 @@ def test_illegal_transitions_over_rest_are_409(staff, dep, api):
     assert_error(client_for(staff.clerk).post(f"{url}/disburse/"), 409, "invalid_transition")
     assert api.post(f"{url}/withdraw/", {"reason": "不买了"}, format="json").status_code == 200
     assert_error(api.post(f"{url}/withdraw/"), 409, "invalid_transition")
+
+
+def test_the_longest_term_is_policy_refused_on_submit_not_on_the_draft(dep, api):
+    # given: a draft asking 601 months (the serializer and the service check shape only)
+    app = create(api, term_months=601)
+    # when
+    resp = api.post(f"{BASE}/applications/{app['id']}/submit/")
+    # then: the engine refuses on the field with the policy row MAX_TERM_MONTHS (360)
+    body = assert_error(resp, 400, "invalid_application")
+    assert body["fields"] == {
+        "term_months": [
+            {"code": "term_exceeds_limit", "message": "申请期限601个月超过贷款最长期限360个月"}
+        ]
+    }
+    assert LoanApplication.objects.get(pk=app["id"]).status == "draft"
+
+
+def test_the_staff_api_admits_business_roles_not_the_staff_or_superuser_flag(dep, api):
+    # given: a submitted application, a superuser with no role, a clerk without is_staff
+    app = create(api)
+    api.post(f"{BASE}/applications/{app['id']}/submit/")
+    root = make_staff("root", is_superuser=True)
+    clerk = make_staff("counter", "经办", is_staff=False)
+    url = f"{BASE}/applications/{app['id']}/accept/"
+    # when / then: the superuser is refused at the door, the clerk's group lets them act
+    assert_error(client_for(root).post(url), 403, "permission_denied")
+    assert client_for(clerk).post(url).json()["status"] == "accepted"
 
 
 def test_one_open_application_per_household_over_rest(staff, dep, api):
@@ -274,7 +305,7 @@ def test_the_spouse_sees_the_households_application_but_only_the_applicant_acts(
 
 
 def test_another_household_cannot_see_a_loan(staff, dep, api):
-    from tests.loans.test_loans_support import advance
+    from tests.factories import advance
 
     loan = advance(
         LoanApplication.objects.get(pk=create(api)["id"]),
@@ -381,11 +412,13 @@ def test_malformed_staff_input_is_a_400(staff, dep, api, data, field):
     resp = client_for(staff.clerk).post(
         f"{BASE}/applications/{app['id']}/sign/", sign, format="json"
     )
-    assert resp.status_code == 400 and field in resp.json()["fields"]
+    assert resp.status_code == 400
+    assert field in resp.json()["fields"]
     reject = client_for(staff.approver).post(
         f"{BASE}/applications/{app['id']}/reject/", {}, format="json"
     )
-    assert reject.status_code == 400 and "reason" in reject.json()["fields"]
+    assert reject.status_code == 400
+    assert "reason" in reject.json()["fields"]
     assert_error(
         client_for(staff.clerk).post(f"{BASE}/applications/999999/accept/"), 404, "not_found"
     )

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from gjj.domain import RepaymentMethod
 from gjj.errors import ActorNotAllowed, BusinessError
 from gjj.models import AuditLog, PfLoanRecord
 from loans import selectors, services
 from loans.models import Loan, ScheduleVersion
-from loans.schedules import RepaymentMethod, build_schedule, first_payment, level_payment
-from tests.loans.test_loans_support import DATES, advance, applicant, draft, make_staff
+from loans.schedules import build_schedule, first_payment, level_payment
+from tests.factories import DATES, advance, applicant, draft, make_team
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -20,7 +21,7 @@ D = Decimal
 
 @pytest.fixture
 def staff():
-    return make_staff()
+    return make_team()
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def test_disbursement_creates_the_loan_schedule_v1_and_history_record(staff, dep
     )
     assert (record.contract_number, record.settled_on) == (loan.contract_number, None)
     assert PfLoanRecord.objects.filter(borrower=dep).count() == 1
-    assert AuditLog.objects.filter(action="loan_disburse", object_id=str(loan.pk)).count() == 1
+    assert AuditLog.objects.filter(action="loan.disbursed", object_id=str(loan.pk)).count() == 1
 
 
 def test_schedule_v1_is_exactly_build_schedule(staff, dep):
@@ -108,7 +109,8 @@ def test_schedule_v1_is_exactly_build_schedule(staff, dep):
         (i.number, i.due_date, i.payment, i.principal, i.interest, i.outstanding) for i in expected
     ]
     assert sum(r.principal for r in rows) == D("500000.00")
-    assert {r.version for r in rows} == {1} and not any(r.paid for r in rows)
+    assert {r.version for r in rows} == {1}
+    assert not any(r.paid for r in rows)
 
 
 def test_equal_principal_loan_keeps_its_first_payment_as_the_installment(staff, dep):
@@ -166,7 +168,8 @@ def test_disbursement_needs_a_clerk_and_a_date_after_signing(staff, dep):
     with pytest.raises(BusinessError) as err:
         services.application_disburse(application=app, actor=staff.clerk, on=date(2025, 6, 9))
     assert err.value.code == "invalid_date"
-    assert not Loan.objects.exists() and not PfLoanRecord.objects.exists()
+    assert not Loan.objects.exists()
+    assert not PfLoanRecord.objects.exists()
 
 
 def test_loan_selectors_for_the_borrower(staff, dep):

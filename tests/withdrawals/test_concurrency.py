@@ -11,7 +11,7 @@ from django.db import connection
 
 from gjj.errors import BusinessError
 from gjj.models import ProvidentAccount
-from gjj.selectors import account_ledger_sum
+from tests.ledger_support import account_ledger_sum
 from withdrawals import services
 from withdrawals.models import WithdrawalApplication, WithdrawalPayment, WithdrawalStatus
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from gjj import services as gjj_services
 from gjj.errors import ActorNotAllowed, BusinessError, TransitionError
 from gjj.models import AccountEntry, AuditLog, EntryType, ProvidentAccount, WithdrawalReason
-from gjj.selectors import account_ledger_sum
+from tests.ledger_support import account_ledger_sum
 from withdrawals import selectors, services
 from withdrawals.models import (
     ConsentChannel,
@@ -123,13 +123,13 @@ def test_a_family_purchase_draws_three_accounts_in_one_transaction(build, clerk,
     ]
     actions = list(selectors.audit_trail(app).values_list("action", flat=True))
     assert actions == [
-        "withdrawal_create",
-        "withdrawal_member_consent",
-        "withdrawal_member_consent",
-        "withdrawal_submitted",
-        "withdrawal_accepted",
-        "withdrawal_payment_create",
-        "withdrawal_approved",
+        "withdrawal.created",
+        "withdrawal_member.consent_recorded",
+        "withdrawal_member.consent_recorded",
+        "withdrawal.submitted",
+        "withdrawal.accepted",
+        "withdrawal_payment.created",
+        "withdrawal.approved",
     ]
 
 
@@ -302,6 +302,29 @@ def test_roles_clerks_accept_and_approvers_decide(build, clerk, approver, make_s
     assert (entry.amount, entry.withdrawal_reason) == (D("-1000.00"), WithdrawalReason.RENT)
 
 
+def test_a_superuser_without_groups_may_neither_accept_nor_approve(build, clerk, django_user_model):
+    # given: a submitted case and an IT superuser who holds no business role
+    root = django_user_model.objects.create_superuser("root", password="Root-pass-2024!")
+    person = build.person("租客")
+    app = build.rental(person, "1000.00", on=ON)
+    app = services.withdrawal_submit(application=app, actor=clerk, on=ON)
+    before = (app.status, StatusChange.objects.count(), AuditLog.objects.count())
+    # when he accepts, then he is refused and nothing changes
+    with pytest.raises(ActorNotAllowed) as refused:
+        services.withdrawal_accept(application=app, actor=root, on=ON)
+    assert refused.value.code == "role_required"
+    app.refresh_from_db()
+    assert (app.status, StatusChange.objects.count(), AuditLog.objects.count()) == before
+    # when he approves a case a clerk accepted, then he is refused too
+    app = services.withdrawal_accept(application=app, actor=clerk, on=ON)
+    entries = AccountEntry.objects.count()
+    with pytest.raises(ActorNotAllowed) as refused:
+        services.withdrawal_approve(application=app, actor=root, on=ON)
+    assert refused.value.code == "role_required"
+    app.refresh_from_db()
+    assert (app.status, AccountEntry.objects.count()) == ("accepted", entries)
+
+
 def test_a_staff_member_cannot_decide_their_own_application(build, approver):
     from gjj.models import Depositor
 
@@ -399,8 +422,9 @@ def test_the_decision_is_due_three_calendar_days_after_acceptance(build, clerk):
     app = services.withdrawal_submit(application=app, actor=clerk, on=ON)
     app = services.withdrawal_accept(application=app, actor=clerk, on=date(2025, 3, 7))  # Fri
     assert app.decision_due_on == date(2025, 3, 10)  # Monday: calendar days, weekend included
-    assert selectors.is_overdue(app, today=date(2025, 3, 10)) is False
-    assert selectors.is_overdue(app, today=date(2025, 3, 11)) is True
+    overdue = selectors.withdrawal_application_is_overdue
+    assert overdue(application=app, on=date(2025, 3, 10)) is False
+    assert overdue(application=app, on=date(2025, 3, 11)) is True
 
 
 def test_a_clerk_cancelling_for_the_applicant_must_say_why(build, clerk):
