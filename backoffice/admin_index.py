@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
-from gjj.dashboard import dashboard_for
+from backoffice.dashboard import dashboard_for
 
-INDEX_TEMPLATE = "admin/gjj/index.html"
+INDEX_TEMPLATE = "admin/backoffice/index.html"
 
 
 def admin_index(request: HttpRequest) -> HttpResponse:

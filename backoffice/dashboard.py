@@ -1,8 +1,8 @@
 """Reads for the clerks' start page (the admin index): queues, deadlines, batch, policy, month.
 
 Every block is read only for a user whose view permission covers its table.
-Deadline buckets are the admin queues' own list filters (loans.admin and
-withdrawals.admin), so a count here is exactly what its link lists.
+Deadline buckets call the same selectors as the queues' list filters, and link
+to those filters, so a count here is exactly what its link lists.
 """
 
 from __future__ import annotations
@@ -15,19 +15,24 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.admin import SimpleListFilter
 from django.db.models import Count, Model, QuerySet
 from django.urls import reverse
 
-from gjj.models import PolicyParameter, SpecialGroup
+from gjj.domain import SpecialGroup
+from gjj.models import PolicyParameter
 from gjj.policy import Key
 from gjj.selectors import household_homes, measure_days_left, policy_in_force, today_local
 from loans.admin import OverdueFilter as LoanDeadlineFilter
 from loans.models import ApplicationStatus, BatchRun, BatchStatus, LoanApplication
 from loans.repricing import JOB as REPRICING_JOB
+from loans.selectors import loan_applications_near_deadline, loan_applications_overdue
 from withdrawals.admin import OverdueFilter as WithdrawalDeadlineFilter
 from withdrawals.models import WithdrawalApplication, WithdrawalStatus
-from withdrawals.selectors import special_groups_for_rental
+from withdrawals.selectors import (
+    special_groups_for_rental,
+    withdrawal_applications_near_deadline,
+    withdrawal_applications_overdue,
+)
 
 ZERO = Decimal("0.00")
 CASES_SHOWN = 10
@@ -214,22 +219,16 @@ def _status_counts(
 def _deadline_buckets(
     *,
     model: type[Model],
-    list_filter: type[SimpleListFilter],
-    keys: tuple[str, ...],
+    parameter_name: str,
+    choice_labels: dict[str, str],
+    selected: tuple[tuple[str, QuerySet], ...],
     due_field: str,
     today: date,
-) -> tuple[str, tuple[DeadlineBucket, ...]]:
-    """Each bucket is the queue's own filter applied, so the link lists the same cases.
-
-    The filter decides membership on its own today; ``today`` only counts the days shown.
-    """
-    name = str(list_filter.parameter_name)
+) -> tuple[DeadlineBucket, ...]:
+    """One bucket per (filter choice, selector result): the link opens that same choice."""
     buckets = []
-    for key in keys:
-        flt = list_filter(None, {name: [key]}, model, None)
-        label = dict(flt.lookup_choices)[key]
-        rows: QuerySet = flt.queryset(None, model._default_manager.all())  # type: ignore[arg-type]
-        rows = rows.select_related("applicant").order_by(due_field, "pk")
+    for key, selection in selected:
+        rows = selection.select_related("applicant").order_by(due_field, "pk")
         cases = tuple(
             DeadlineCase(
                 number=obj.number or "",
@@ -244,13 +243,13 @@ def _deadline_buckets(
         buckets.append(
             DeadlineBucket(
                 key=key,
-                label=str(label),
+                label=choice_labels[key],
                 count=rows.count(),
-                url=_changelist(model, **{name: key}),
+                url=_changelist(model, **{parameter_name: key}),
                 cases=cases,
             )
         )
-    return str(list_filter.title), tuple(buckets)
+    return tuple(buckets)
 
 
 def _series(
@@ -289,7 +288,7 @@ def _month_bounds(on: date) -> tuple[date, date]:
     return start, following
 
 
-GROUP_LABELS: dict[str, str] = {str(v): str(label) for v, label in SpecialGroup.choices}
+GROUP_LABELS: dict[str, str] = dict(SpecialGroup.choices())
 GROUP_ORDER = [*GROUP_LABELS.values(), NO_GROUP]
 
 
@@ -322,10 +321,14 @@ def loan_special_groups(application: LoanApplication) -> list[str]:
 
 def loan_queue(*, today: date) -> QueueSummary:
     total, statuses = _status_counts(LoanApplication, ApplicationStatus.choices)
-    title, buckets = _deadline_buckets(
+    buckets = _deadline_buckets(
         model=LoanApplication,
-        list_filter=LoanDeadlineFilter,
-        keys=("overdue", "due_soon"),
+        parameter_name=str(LoanDeadlineFilter.parameter_name),
+        choice_labels=LoanDeadlineFilter.choice_labels,
+        selected=(
+            ("overdue", loan_applications_overdue(on=today)),
+            ("due_soon", loan_applications_near_deadline(on=today)),
+        ),
         due_field="deadline_on",
         today=today,
     )
@@ -336,17 +339,21 @@ def loan_queue(*, today: date) -> QueueSummary:
         total=total,
         statuses=statuses,
         decision_days=int(days) if days is not None else None,
-        deadline_title=title,
+        deadline_title=str(LoanDeadlineFilter.title),
         buckets=buckets,
     )
 
 
 def withdrawal_queue(*, today: date) -> QueueSummary:
     total, statuses = _status_counts(WithdrawalApplication, WithdrawalStatus.choices)
-    title, buckets = _deadline_buckets(
+    buckets = _deadline_buckets(
         model=WithdrawalApplication,
-        list_filter=WithdrawalDeadlineFilter,
-        keys=("yes", "today"),
+        parameter_name=str(WithdrawalDeadlineFilter.parameter_name),
+        choice_labels=WithdrawalDeadlineFilter.choice_labels,
+        selected=(
+            ("yes", withdrawal_applications_overdue(on=today)),
+            ("today", withdrawal_applications_near_deadline(on=today)),
+        ),
         due_field="decision_due_on",
         today=today,
     )
@@ -357,7 +364,7 @@ def withdrawal_queue(*, today: date) -> QueueSummary:
         total=total,
         statuses=statuses,
         decision_days=int(days) if days is not None else None,
-        deadline_title=title,
+        deadline_title=str(WithdrawalDeadlineFilter.title),
         buckets=buckets,
     )
 
@@ -382,7 +389,7 @@ def latest_repricing_run() -> BatchSummary | None:
         applications_requoted=run.applications_requoted,
         chunks_done=run.chunks_done,
         chunks_total=run.chunks_total,
-        errors=run.error_count,  # type: ignore[attr-defined]
+        errors=run.error_count,
         url=_change(run),
     )
 
@@ -475,11 +482,7 @@ def month_chart(*, on: date, loans: bool, withdrawals: bool) -> MonthChart:
 
 
 def dashboard_for(*, user: Any) -> Dashboard:
-    """What ``user`` may see on the start page today.
-
-    No other day can be asked for: the deadline buckets are the queue filters,
-    which read today's date themselves.
-    """
+    """What ``user`` may see on the start page today (the day the queue filters use)."""
     today = today_local()
     sees_loans = user.has_perm("loans.view_loanapplication")
     sees_withdrawals = user.has_perm("withdrawals.view_withdrawalapplication")

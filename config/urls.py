@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from gjj.admin_index import INDEX_TEMPLATE, admin_index
+from backoffice.admin_index import INDEX_TEMPLATE
 
 admin.site.site_header = "阳泉市住房公积金管理中心 业务管理系统"
 admin.site.site_title = "阳泉公积金业务管理"
@@ -11,7 +11,7 @@ admin.site.index_template = INDEX_TEMPLATE
 
 urlpatterns = [
     # The start page first: the site's index with the dashboard (same URL, admin:index).
-    path("admin/", admin.site.admin_view(admin_index), name="admin-start"),
+    path("admin/", include("backoffice.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

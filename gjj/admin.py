@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
 
 from gjj import services
+from gjj.auth import acting_user
+from gjj.domain import Role
 from gjj.errors import BusinessError
 from gjj.exports import ExportOnlyMixin
 from gjj.masking import mask_id_number
 from gjj.models import (
     AccountEntry,
+    AccountStatus,
     AuditLog,
     Depositor,
     Employer,
+    EntryType,
     FamilyMember,
     Home,
     LoanRate,
@@ -33,7 +45,8 @@ from gjj.resources import (
     DepositorResource,
     ProvidentAccountResource,
 )
-from gjj.selectors import measure_days_left, policy_in_force, today_local
+from gjj.selectors import local_city, measure_days_left, policy_in_force, today_local
+from gjj.workflow import actor_has_role, require_not_involved
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -107,6 +120,208 @@ class ServiceAdmin(admin.ModelAdmin):
         return  # relations are written by the services
 
 
+# --- object-page actions ------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    )
+
+
+class HomeDisposeForm(ReasonForm):
+    disposed_on = forms.DateField(label="转让（处置）日期")
+    field_order = ["disposed_on", "reason"]
+
+
+class FamilyMemberEndForm(ReasonForm):
+    ended_on = forms.DateField(label="终止日期")
+    field_order = ["ended_on", "reason"]
+
+
+class EntryReverseForm(ReasonForm):
+    value_date = forms.DateField(label="冲账记账日期")
+    field_order = ["value_date", "reason"]
+
+
+class AccountStatusForm(ReasonForm):
+    status = forms.ChoiceField(label="变更为", choices=AccountStatus.choices)
+    field_order = ["status", "reason"]
+
+
+class PolicyCorrectionForm(ReasonForm):
+    """A row not yet in force; what the clerk leaves as it was is not sent as a change."""
+
+    value = forms.CharField(label="参数值（留空表示未设置）", required=False, max_length=200)
+    effective_from = forms.DateField(label="生效日期")
+    effective_to = forms.DateField(label="失效日期", required=False)
+    document = forms.CharField(label="依据文件", max_length=200)
+    article = forms.CharField(label="条款", max_length=200)
+    note = forms.CharField(label="备注", required=False, max_length=500)
+    field_order = ["value", "effective_from", "effective_to", "document", "article", "note"]
+
+
+def _no_initial(obj: Model) -> dict[str, Any]:
+    return {}
+
+
+def _policy_row_now(row: PolicyParameter) -> dict[str, Any]:
+    return {f: getattr(row, f) for f in PolicyCorrectionForm.field_order}
+
+
+def _policy_changes(row: PolicyParameter, data: dict[str, Any]) -> dict[str, Any]:
+    entered = {f: data[f] for f in PolicyCorrectionForm.field_order}
+    entered["value"] = entered["value"] or None  # an empty value means "unset", as on adding
+    return {f: v for f, v in entered.items() if v != getattr(row, f)}
+
+
+def _home_dispose(home: Home, actor: Any, data: dict[str, Any]) -> object:
+    return services.home_dispose(
+        home=home, disposed_on=data["disposed_on"], actor=actor, reason=data["reason"]
+    )
+
+
+def _family_member_end(member: FamilyMember, actor: Any, data: dict[str, Any]) -> object:
+    return services.family_member_end(
+        member=member, ended_on=data["ended_on"], actor=actor, reason=data["reason"]
+    )
+
+
+def _special_group_revoke(
+    membership: SpecialGroupMembership, actor: Any, data: dict[str, Any]
+) -> object:
+    return services.special_group_revoke(membership=membership, actor=actor, reason=data["reason"])
+
+
+def _entry_reverse(entry: AccountEntry, actor: Any, data: dict[str, Any]) -> object:
+    # 回避 for now; manual postings will later also need a second person (four-eyes).
+    require_not_involved(actor, entry.account.depositor, noun="账务")
+    return services.account_entry_reverse(
+        entry=entry, value_date=data["value_date"], actor=actor, reason=data["reason"]
+    )
+
+
+def _account_status_change(account: ProvidentAccount, actor: Any, data: dict[str, Any]) -> object:
+    return services.account_status_change(
+        account=account, status=data["status"], actor=actor, reason=data["reason"]
+    )
+
+
+def _policy_parameter_update(row: PolicyParameter, actor: Any, data: dict[str, Any]) -> object:
+    changes = _policy_changes(row, data)
+    if not changes:
+        raise BusinessError("nothing_changed", "未修改任何内容")
+    return services.policy_parameter_update(
+        row=row, changes=changes, actor=actor, reason=data["reason"]
+    )
+
+
+def _on_today(field: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda obj: {field: today_local()}
+
+
+@dataclass(frozen=True)
+class ObjectAction:
+    """A button on an object page: it POSTs a small form to a view that calls one service."""
+
+    slug: str  # URL segment: <pk>/<slug>/
+    label: str  # the button, in the clerks' words
+    done: str  # the message after the service succeeded
+    role: Role  # only holders of this role see the button or may post to it
+    form: type[forms.Form]
+    applies: Callable[[Any], bool]  # whether the object's state still offers the step
+    run: Callable[[Any, Any, dict[str, Any]], object]  # (object, actor, cleaned form data)
+    initial: Callable[[Any], dict[str, Any]] = _no_initial
+
+
+class ObjectActionsMixin:
+    """Object-page buttons for the writes that correct a saved row (style guide, 8)."""
+
+    object_actions: tuple[ObjectAction, ...] = ()
+    # Any: the stubs type it with a private alias a mixin cannot name.
+    change_form_template: Any = "admin/gjj/change_form_actions.html"
+
+    # Provided by ModelAdmin.
+    model: type[Model]
+    admin_site: admin.AdminSite
+    get_object: Callable[..., Any]
+    has_view_permission: Callable[..., bool]
+    message_user: Callable[..., None]
+
+    def get_urls(self) -> list[URLPattern]:
+        meta = self.model._meta
+        own = [
+            path(
+                f"<path:object_id>/{action.slug}/",
+                self.admin_site.admin_view(require_POST(self._action_view(action))),
+                name=f"{meta.app_label}_{meta.model_name}_{action.slug}",
+            )
+            for action in self.object_actions
+        ]
+        return own + super().get_urls()  # type: ignore[misc]  # ModelAdmin.get_urls
+
+    def offered_actions(self, request: HttpRequest, obj: Model) -> list[ObjectAction]:
+        return [
+            a
+            for a in self.object_actions
+            if actor_has_role(acting_user(request), a.role) and a.applies(obj)
+        ]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Model | None = None,
+    ) -> TemplateResponse:
+        if obj is not None:
+            meta = self.model._meta
+            context["object_actions"] = [
+                {
+                    "label": action.label,
+                    "url": reverse(
+                        f"admin:{meta.app_label}_{meta.model_name}_{action.slug}", args=[obj.pk]
+                    ),
+                    "form": action.form(initial=action.initial(obj), prefix=action.slug),
+                }
+                for action in self.offered_actions(request, obj)
+            ]
+        return super().render_change_form(  # type: ignore[misc]  # ModelAdmin's
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+    def _action_view(self, action: ObjectAction) -> Callable[..., HttpResponse]:
+        def view(request: HttpRequest, object_id: str) -> HttpResponse:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None:
+                raise Http404
+            if not self.has_view_permission(request, obj) or not actor_has_role(
+                acting_user(request), action.role
+            ):
+                raise PermissionDenied
+            form = action.form(request.POST, prefix=action.slug)
+            if not form.is_valid():
+                for field, errors in form.errors.items():
+                    label = form.fields[field].label if field in form.fields else ""
+                    for error in errors:
+                        self.message_user(request, f"{label}：{error}", messages.ERROR)
+            else:
+                try:
+                    action.run(obj, acting_user(request), form.cleaned_data)
+                except BusinessError as refusal:
+                    self.message_user(request, refusal.message, messages.ERROR)
+                else:
+                    self.message_user(request, action.done, messages.SUCCESS)
+            meta = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+            )
+
+        return view
+
+
 class MaskedIdMixin:
     @admin.display(description="身份证号码")
     def masked_id(self, obj: Any) -> str:
@@ -121,7 +336,7 @@ class EmployerAdmin(ServiceAdmin):
     date_hierarchy = "created_at"
 
     def create(self, request, data):
-        return services.employer_create(actor=request.user, **data)
+        return services.employer_create(actor=acting_user(request), **data)
 
 
 class AccountInline(admin.StackedInline):
@@ -175,11 +390,11 @@ class DepositorAdmin(ExportOnlyMixin, MaskedIdMixin, ServiceAdmin):
         return account.account_number if account else "—"
 
     def create(self, request, data):
-        return services.depositor_create(actor=request.user, **data)
+        return services.depositor_create(actor=acting_user(request), **data)
 
 
 @admin.register(ProvidentAccount)
-class ProvidentAccountAdmin(ExportOnlyMixin, ServiceAdmin):
+class ProvidentAccountAdmin(ObjectActionsMixin, ExportOnlyMixin, ServiceAdmin):
     list_display = (
         "account_number",
         "depositor_name",
@@ -202,6 +417,17 @@ class ProvidentAccountAdmin(ExportOnlyMixin, ServiceAdmin):
     )
     date_hierarchy = "opened_on"
     resource_classes = (ProvidentAccountResource,)
+    object_actions = (
+        ObjectAction(
+            slug="status",
+            label="变更账户状态",
+            done="账户状态已变更",
+            role=Role.CLERK,
+            form=AccountStatusForm,
+            applies=lambda account: True,
+            run=_account_status_change,
+        ),
+    )
 
     @admin.display(description="姓名", ordering="depositor__name")
     def depositor_name(self, obj: ProvidentAccount) -> str:
@@ -212,11 +438,11 @@ class ProvidentAccountAdmin(ExportOnlyMixin, ServiceAdmin):
         return mask_id_number(obj.depositor.id_number)
 
     def create(self, request, data):
-        return services.account_open(actor=request.user, **data)
+        return services.account_open(actor=acting_user(request), **data)
 
 
 @admin.register(AccountEntry)
-class AccountEntryAdmin(ExportOnlyMixin, ServiceAdmin):
+class AccountEntryAdmin(ObjectActionsMixin, ExportOnlyMixin, ServiceAdmin):
     list_display = (
         "id",
         "account",
@@ -240,6 +466,18 @@ class AccountEntryAdmin(ExportOnlyMixin, ServiceAdmin):
     create_fields = ("account", "entry_type", "amount", "value_date", "withdrawal_reason", "memo")
     date_hierarchy = "value_date"
     resource_classes = (AccountEntryResource,)
+    object_actions = (
+        ObjectAction(
+            slug="reverse",
+            label="冲账",
+            done="已冲正该分录",
+            role=Role.CLERK,
+            form=EntryReverseForm,
+            applies=lambda entry: entry.entry_type != EntryType.REVERSAL,
+            run=_entry_reverse,
+            initial=_on_today("value_date"),
+        ),
+    )
 
     @admin.display(description="姓名", ordering="account__depositor__name")
     def depositor_name(self, obj: AccountEntry) -> str:
@@ -250,11 +488,11 @@ class AccountEntryAdmin(ExportOnlyMixin, ServiceAdmin):
         return mask_id_number(obj.account.depositor.id_number)
 
     def create(self, request, data):
-        return services.account_entry_post(actor=request.user, **data)
+        return services.account_entry_post(actor=acting_user(request), **data)
 
 
 @admin.register(FamilyMember)
-class FamilyMemberAdmin(MaskedIdMixin, ServiceAdmin):
+class FamilyMemberAdmin(ObjectActionsMixin, MaskedIdMixin, ServiceAdmin):
     list_display = (
         "depositor",
         "relation",
@@ -270,9 +508,21 @@ class FamilyMemberAdmin(MaskedIdMixin, ServiceAdmin):
     create_fields = ("depositor", "relation", "name", "id_number", "evidence")
     actions = ("verify",)
     date_hierarchy = "created_at"
+    object_actions = (
+        ObjectAction(
+            slug="end",
+            label="终止家庭关系",
+            done="家庭关系已终止",
+            role=Role.CLERK,
+            form=FamilyMemberEndForm,
+            applies=lambda member: member.ended_on is None,
+            run=_family_member_end,
+            initial=_on_today("ended_on"),
+        ),
+    )
 
     def create(self, request, data):
-        return services.family_member_add(actor=request.user, **data)
+        return services.family_member_add(actor=acting_user(request), **data)
 
     # Verifying writes the record: only a role that may change family records (经办).
     @admin.action(description="核验所选家庭关系（以已登记的关系证明为据）", permissions=["change"])
@@ -281,7 +531,7 @@ class FamilyMemberAdmin(MaskedIdMixin, ServiceAdmin):
         for member in queryset.order_by("pk"):
             try:
                 services.family_member_verify(
-                    member=member, evidence=member.evidence, actor=request.user
+                    member=member, evidence=member.evidence, actor=acting_user(request)
                 )
                 done += 1
             except BusinessError as exc:
@@ -290,7 +540,7 @@ class FamilyMemberAdmin(MaskedIdMixin, ServiceAdmin):
 
 
 @admin.register(Home)
-class HomeAdmin(ServiceAdmin):
+class HomeAdmin(ObjectActionsMixin, ServiceAdmin):
     list_display = ("address", "owner", "city", "property_type", "registered_on", "disposed_on")
     list_filter = ("city", "property_type")
     search_fields = ("address", "owner__name", "owner__id_number", "certificate_number")
@@ -304,9 +554,28 @@ class HomeAdmin(ServiceAdmin):
         "registered_on",
     )
     date_hierarchy = "registered_on"
+    object_actions = (
+        ObjectAction(
+            slug="dispose",
+            label="处置房产",
+            done="已登记住房转让",
+            role=Role.CLERK,
+            form=HomeDisposeForm,
+            applies=lambda home: home.disposed_on is None,
+            run=_home_dispose,
+            initial=_on_today("disposed_on"),
+        ),
+    )
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # The new home's city starts as the center's own (the policy row), as before.
+        return {
+            "city": local_city(on=today_local()),
+            **super().get_changeform_initial_data(request),
+        }
 
     def create(self, request, data):
-        return services.home_register(actor=request.user, **data)
+        return services.home_register(actor=acting_user(request), **data)
 
 
 @admin.register(PfLoanRecord)
@@ -327,20 +596,31 @@ class PfLoanRecordAdmin(ServiceAdmin):
     date_hierarchy = "issued_on"
 
     def create(self, request, data):
-        return services.pf_loan_record_add(actor=request.user, **data)
+        return services.pf_loan_record_add(actor=acting_user(request), **data)
 
 
 @admin.register(SpecialGroupMembership)
-class SpecialGroupMembershipAdmin(ServiceAdmin):
+class SpecialGroupMembershipAdmin(ObjectActionsMixin, ServiceAdmin):
     list_display = ("depositor", "group", "valid_from", "valid_to", "verified_by", "revoked_at")
     list_filter = ("group",)
     search_fields = ("depositor__name", "depositor__id_number")
     list_select_related = ("depositor", "verified_by")
     create_fields = ("depositor", "group", "evidence", "valid_from", "valid_to")
     date_hierarchy = "valid_from"
+    object_actions = (
+        ObjectAction(
+            slug="revoke",
+            label="撤销认定",
+            done="特定群体认定已撤销",
+            role=Role.CLERK,
+            form=ReasonForm,
+            applies=lambda membership: membership.revoked_at is None,
+            run=_special_group_revoke,
+        ),
+    )
 
     def create(self, request, data):
-        return services.special_group_grant(actor=request.user, **data)
+        return services.special_group_grant(actor=acting_user(request), **data)
 
 
 @admin.register(AuditLog)
@@ -394,7 +674,7 @@ class ExpiryWarningMixin:
 
 
 @admin.register(PolicyParameter)
-class PolicyParameterAdmin(ExpiryWarningMixin, ServiceAdmin):
+class PolicyParameterAdmin(ObjectActionsMixin, ExpiryWarningMixin, ServiceAdmin):
     list_display = (
         "key",
         "value",
@@ -419,6 +699,19 @@ class PolicyParameterAdmin(ExpiryWarningMixin, ServiceAdmin):
         "note",
     )
     date_hierarchy = "effective_from"
+    object_actions = (
+        ObjectAction(
+            slug="correct",
+            label="更正未生效参数",
+            done="政策参数已更正",
+            role=Role.POLICY_ADMIN,
+            form=PolicyCorrectionForm,
+            # Rows in force are never edited: a change is a new, later row.
+            applies=lambda row: row.effective_from > today_local(),
+            run=_policy_parameter_update,
+            initial=_policy_row_now,
+        ),
+    )
 
     @admin.display(description="今日有效", boolean=True)
     def in_force_today(self, obj: PolicyParameter) -> bool:
@@ -427,7 +720,7 @@ class PolicyParameterAdmin(ExpiryWarningMixin, ServiceAdmin):
         return pv is not None and pv.citation.row == f"param:{obj.pk}"
 
     def create(self, request, data):
-        return services.policy_parameter_add(actor=request.user, **data)
+        return services.policy_parameter_add(actor=acting_user(request), **data)
 
 
 @admin.register(LoanRate)
@@ -455,4 +748,4 @@ class LoanRateAdmin(ExpiryWarningMixin, ServiceAdmin):
     date_hierarchy = "effective_from"
 
     def create(self, request, data):
-        return services.policy_rate_add(actor=request.user, **data)
+        return services.policy_rate_add(actor=acting_user(request), **data)

@@ -13,13 +13,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from gjj.domain import SpecialGroup
 from gjj.errors import BusinessError
 from gjj.models import (
     AuditLog,
     Depositor,
     FamilyMember,
     ProvidentAccount,
-    SpecialGroup,
     SpecialGroupMembership,
 )
 from gjj.money import round_fen
@@ -222,7 +222,8 @@ def rental_claimed_months(
         rows = rows.exclude(pk=exclude_application_id)
     months: set[int] = set()
     for period_type, index in rows.values_list("period_type", "period_index"):
-        months |= rent_months(period_type, index)
+        if index is not None:  # always, for a rental row (the table's check constraint)
+            months |= rent_months(period_type, index)
     return months
 
 
@@ -420,16 +421,31 @@ def decision_due_on(*, accepted_on: date) -> date | None:
     return accepted_on + timedelta(days=int(days))
 
 
-def is_overdue(application: WithdrawalApplication, *, today: date) -> bool:
-    """Still undecided after its deadline, or decided after it."""
+def withdrawal_applications_awaiting_decision() -> QuerySet[WithdrawalApplication]:
+    """Accepted and not yet decided: the decision clock (条例 art. 25) is running."""
+    return WithdrawalApplication.objects.filter(status=WithdrawalStatus.ACCEPTED)
+
+
+def withdrawal_applications_overdue(*, on: date) -> QuerySet[WithdrawalApplication]:
+    """Awaiting a decision after its deadline: the one definition of overdue."""
+    return withdrawal_applications_awaiting_decision().filter(decision_due_on__lt=on)
+
+
+def withdrawal_applications_near_deadline(*, on: date) -> QuerySet[WithdrawalApplication]:
+    """Awaiting a decision that is due on ``on`` itself (the queue's 今日到期)."""
+    return withdrawal_applications_awaiting_decision().filter(decision_due_on=on)
+
+
+def withdrawal_application_is_overdue(*, application: WithdrawalApplication, on: date) -> bool:
+    """``withdrawal_applications_overdue`` for one loaded row (no query)."""
     due = application.decision_due_on
-    if due is None:
-        return False
-    if application.status == WithdrawalStatus.ACCEPTED:
-        return today > due
-    if application.decided_at is not None:
-        return local_date(application.decided_at) > due
-    return False
+    return application.status == WithdrawalStatus.ACCEPTED and due is not None and due < on
+
+
+def withdrawal_application_decided_late(*, application: WithdrawalApplication) -> bool:
+    """Decided after its deadline (by the business date of the decision)."""
+    due, decided_at = application.decision_due_on, application.decided_at
+    return due is not None and decided_at is not None and local_date(decided_at) > due
 
 
 def applications_of(depositor: Depositor) -> QuerySet[WithdrawalApplication]:

@@ -23,7 +23,8 @@ def test_depositor_list_is_chinese_and_masks_id_numbers(logged_clerk, clerk):
     resp = logged_clerk.get("/admin/gjj/depositor/")
     html = resp.content.decode()
     assert resp.status_code == 200
-    assert "缴存职工" in html and "身份证号码" in html
+    assert "缴存职工" in html
+    assert "身份证号码" in html
     assert dep.masked_id_number in html
     assert dep.id_number not in html
 
@@ -60,7 +61,7 @@ def test_adding_a_depositor_in_the_admin_goes_through_the_service(logged_clerk):
     assert resp.status_code == 302
     dep = Depositor.objects.get(id_number=number)
     assert (dep.birth_date, dep.sex) == (date(1995, 6, 1), "F")  # derived by the service
-    assert AuditLog.objects.filter(action="depositor_create", object_id=str(dep.pk)).exists()
+    assert AuditLog.objects.filter(action="depositor.created", object_id=str(dep.pk)).exists()
 
 
 def test_an_invalid_id_number_in_the_admin_is_shown_not_saved(logged_clerk):

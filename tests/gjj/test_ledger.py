@@ -10,8 +10,8 @@ import pytest
 from gjj import services
 from gjj.errors import BusinessError, TransitionError
 from gjj.models import AccountEntry, AuditLog, EntryType, WithdrawalReason
-from gjj.selectors import account_ledger_sum
 from tests import factories
+from tests.ledger_support import account_ledger_sum
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,8 @@ def test_multi_account_posting_is_all_or_nothing(clerk):
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.balance, b.balance) == (Decimal("5000.00"), Decimal("300.00"))
-    assert a.entries.count() == 1 and b.entries.count() == 1
+    assert a.entries.count() == 1
+    assert b.entries.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -164,6 +165,7 @@ def test_every_posting_leaves_audit_rows(clerk):
         memo="汇缴",
     )
     rows = list(AuditLog.objects.order_by("id")[before:])
-    assert [r.action for r in rows] == ["account_entry_post", "account_balance_change"]
-    assert rows[1].old == {"balance": "1000.00"} and rows[1].new == {"balance": "1050.00"}
+    assert [r.action for r in rows] == ["account_entry.posted", "account.balance_changed"]
+    assert rows[1].old == {"balance": "1000.00"}
+    assert rows[1].new == {"balance": "1050.00"}
     assert all(r.actor_label == "clerk1" for r in rows)

@@ -12,8 +12,8 @@ from django.db import connection
 from gjj import services
 from gjj.errors import BusinessError
 from gjj.models import EntryType, ProvidentAccount
-from gjj.selectors import account_ledger_sum
 from tests import factories
+from tests.ledger_support import account_ledger_sum
 
 
 @pytest.mark.postgres
