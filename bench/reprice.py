@@ -83,13 +83,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from loans import repricing
     from loans.models import BatchStatus, Loan, LoanApplication
-    from tests.loans import test_loans_support as support
+    from tests import factories
 
     print(f"building a book of {args.loans:,} loans …", flush=True)
     t0 = time.perf_counter()
-    staff = support.make_staff(f"bench{int(time.time())}")
-    dep = support.applicant(staff.clerk, name="基准")
-    loan = support.advance(support.draft(dep, term_months=240), staff, to="disburse")
+    staff = factories.make_team(f"bench{int(time.time())}")
+    dep = factories.applicant(staff.clerk, name="基准")
+    loan = factories.advance(factories.draft(dep, term_months=240), staff, to="disburse")
+    if not isinstance(loan, Loan):
+        raise SystemExit("the demo application did not reach disbursement")
     app = LoanApplication.objects.get(pk=loan.application_id)
     n = args.loans - 1
     with transaction.atomic(), connection.cursor() as cur:
@@ -160,12 +162,12 @@ def main() -> None:
         )
         for i in range(args.workers)
     ]
-    from loans.tasks import _dispatch_chunk
+    from loans.tasks import chunk_dispatch
 
     time.sleep(6)  # workers connected
     try:
         t = time.perf_counter()
-        run = repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=_dispatch_chunk)
+        run = repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=chunk_dispatch)
         while True:
             run.refresh_from_db()
             if run.status in (BatchStatus.DONE, BatchStatus.DONE_WITH_ERRORS):

@@ -1,42 +1,27 @@
-"""Nightly repricing of existing loans (domain.md §2), set-based per chunk.
+"""Nightly repricing of existing loans (domain.md §2, §6), set-based per chunk.
 
-For business date D the rule in force (``rate.repricing.rule``) gives a
-*reference date* R: the day whose rates existing loans must carry on D. Under
-``next_january_1`` (the national rule) R is 31 December of the year before D,
-so a change on 2025-05-08 reaches existing loans on 2026-01-01. A loan is
-repriced on D when it is active, its contract term is longer than
-``rate.repricing.keep_rate_max_term_months``, it was disbursed on or before R,
-it was last priced before D, and the rate of its cell (home tier × contract
-term band) in force on R differs from the rate it carries. Loans disbursed after
-R already carry the rate in force at their disbursement.
-
-Work is split by loan id into chunks. Each chunk is one transaction:
-on PostgreSQL one INSERT of rate-change history, one UPDATE that computes the new
-rate and installment in SQL (annuity factors come from a per-run table, so the
-arithmetic is exact ``numeric``) and writes the watermark, and one INSERT of the
-new schedule headers. On SQLite (the embedded default) the same rows are
-computed in Python with ``loans.schedules`` and written with executemany.
-A chunk that fails as a whole is redone loan by loan, each in a savepoint, so
-one bad loan is recorded with its error and the rest go on. The watermark
-(``priced_on``) makes a rerun, a retry or a duplicate message a no-op.
+The candidate rule has one home, ``loans_due_for_repricing``; both the SQL path
+(PostgreSQL) and the ORM path (SQLite) take their loans from it. Installments
+due before the repricing date keep the old rate: docs/money.md, "Repricing".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, localcontext
 
-from django.db import connection, transaction
-from django.db.models import Max, Min, Q, Sum
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from gjj.domain import AuditAction, RepaymentMethod
 from gjj.errors import BusinessError
 from gjj.policy import Key, PolicySnapshot
 from gjj.selectors import policy_in_force
 from gjj.services import audit_record
-from loans import services
+from loans import selectors, services
 from loans.models import (
     BatchChunk,
     BatchError,
@@ -49,11 +34,14 @@ from loans.models import (
     ScheduleReason,
     ScheduleVersion,
 )
-from loans.schedules import RepaymentMethod, annuity_factor, first_payment
+from loans.schedules import add_months, annuity_factor, first_payment
 
 JOB = "reprice"
 CHUNK_SIZE = 20_000
 FACTOR_PLACES = Decimal(10) ** -30
+# What one loan's data can raise. A time limit or a lost connection is no loan's
+# fault: it propagates, the chunk rolls back and its message is delivered again.
+LOAN_FAULTS = (DatabaseError, ArithmeticError, ValueError, TypeError, LookupError)
 
 
 def reference_date(*, rule: str, business_date: date) -> date:
@@ -68,7 +56,17 @@ def reference_date(*, rule: str, business_date: date) -> date:
     raise BusinessError("unknown_repricing_rule", f"未知的存量贷款重定价规则：{rule}")
 
 
-@dataclass(frozen=True)
+def repricing_date(*, rule: str, business_date: date) -> date:
+    """The day the new rate starts to apply: 1 January (or the quarter's first day).
+
+    A run caught up late still reprices from that day, not from the day it ran.
+    """
+    if rule == "immediate":
+        return business_date
+    return reference_date(rule=rule, business_date=business_date) + timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     home_tier: int
     term_band: str
@@ -76,12 +74,23 @@ class Target:
     rate_row: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     business_date: date
     reference: date
+    effective_on: date
     keep_max_term: int
     targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RepricingPreview:
+    """What a run on ``business_date`` would do, without writing anything."""
+
+    business_date: date
+    reference: date
+    effective_on: date
+    candidates: int
 
 
 def repricing_plan(*, business_date: date) -> Plan:
@@ -96,51 +105,78 @@ def repricing_plan(*, business_date: date) -> Plan:
     return Plan(
         business_date=business_date,
         reference=ref,
+        effective_on=repricing_date(rule=rule, business_date=business_date),
         keep_max_term=int(keep),
         targets=tuple(_targets(snap)),
     )
 
 
 def _targets(snap: PolicySnapshot) -> list[Target]:
-    band_limit = snap.value(Key.RATE_TERM_BAND_MONTHS)
-    if band_limit is None:
+    if snap.value(Key.RATE_TERM_BAND_MONTHS) is None:
         return []
-    out = []
-    for r in snap.rates:
-        out.append(Target(r.home_tier, r.term_band.value, r.annual_rate_percent, r.citation.row))
-    return out
+    return [
+        Target(r.home_tier, r.term_band.value, r.annual_rate_percent, r.citation.row)
+        for r in snap.rates
+    ]
 
 
-def _candidates_q(plan: Plan) -> Q:
+def loans_due_for_repricing(*, plan: Plan) -> QuerySet[Loan]:
+    """The loans a run under ``plan`` moves: the candidate rule, written once.
+
+    Active, contract term above the keep-rate limit, disbursed on or before the
+    reference date, not yet priced on the business date, something left to
+    repay, and the rate of its cell (home tier × term band) on the reference
+    date differs from the rate it carries.
+    """
     by_cell = Q(pk__in=[])
     for t in plan.targets:
         by_cell |= Q(home_tier=t.home_tier, term_band=t.term_band) & ~Q(annual_rate_percent=t.rate)
-    return (
-        Q(status=LoanStatus.ACTIVE)
-        & Q(contract_term_months__gt=plan.keep_max_term)
-        & Q(disbursed_on__lte=plan.reference)
-        & Q(priced_on__lt=plan.business_date)
-        & Q(outstanding_principal__gt=0)
-        & Q(next_due_date__isnull=False)
-        & by_cell
+    return Loan.objects.filter(
+        by_cell,
+        status=LoanStatus.ACTIVE,
+        contract_term_months__gt=plan.keep_max_term,
+        disbursed_on__lte=plan.reference,
+        priced_on__lt=plan.business_date,
+        outstanding_principal__gt=0,
+        next_due_date__isnull=False,
     )
+
+
+def first_installment_due_on_or_after(*, first_due_date: date, on: date) -> int:
+    """Number of the first installment due on or after ``on`` (due dates run monthly).
+
+    The repayment day is at most 28, so a due date is never clamped to a month's
+    end. The SQL path computes the same number in ``_reprice_range_sql``.
+    """
+    months = (on.year - first_due_date.year) * 12 + on.month - first_due_date.month
+    number = months + 1 + (1 if on.day > first_due_date.day else 0)
+    return max(number, 1)
 
 
 # --- the run -----------------------------------------------------------------------
 
 
+def reprice_preview(*, business_date: date) -> RepricingPreview:
+    """How many loans a run on ``business_date`` would reprice; writes nothing."""
+    plan = repricing_plan(business_date=business_date)
+    return RepricingPreview(
+        business_date=business_date,
+        reference=plan.reference,
+        effective_on=plan.effective_on,
+        candidates=loans_due_for_repricing(plan=plan).count(),
+    )
+
+
 def reprice_kickoff(
-    *, business_date: date, dispatch: Callable[[int], None] | None = None, dry_run: bool = False
-) -> BatchRun | dict[str, int]:
+    *, business_date: date, dispatch: Callable[[int], None] | None = None
+) -> BatchRun:
     """Open (or reopen) the run for ``business_date`` and queue its chunks.
 
     Idempotent: the run is unique per job and date; chunks already done stay
     done. ``dispatch(chunk_id)`` is called after commit for each pending chunk.
     """
     plan = repricing_plan(business_date=business_date)
-    candidates = Loan.objects.filter(_candidates_q(plan))
-    if dry_run:
-        return {"candidates": candidates.count()}
+    candidates = loans_due_for_repricing(plan=plan)
     with transaction.atomic():
         run, created = BatchRun.objects.select_for_update().get_or_create(
             job=JOB,
@@ -170,11 +206,12 @@ def reprice_kickoff(
             audit_record(
                 actor=None,
                 actor_label="batch:reprice",
-                action="batch_run_start",
+                action=AuditAction.BATCH_RUN_STARTED,
                 obj=run,
                 new={
                     "business_date": business_date,
                     "reference_date": plan.reference,
+                    "effective_on": plan.effective_on,
                     "loans_total": run.loans_total,
                 },
             )
@@ -220,7 +257,7 @@ def reprice_chunk(*, chunk_id: int) -> BatchChunk:
             with transaction.atomic():
                 repriced = _reprice_range(run, plan, chunk.id_from, chunk.id_to)
             failed = 0
-        except Exception:
+        except LOAN_FAULTS:
             repriced, failed = _reprice_one_by_one(run, chunk, plan)
         chunk.repriced = repriced
         chunk.failed = failed
@@ -233,12 +270,12 @@ def reprice_chunk(*, chunk_id: int) -> BatchChunk:
 
 def _reprice_one_by_one(run: BatchRun, chunk: BatchChunk, plan: Plan) -> tuple[int, int]:
     repriced = failed = 0
-    ids = Loan.objects.filter(_candidates_q(plan), id__gte=chunk.id_from, id__lte=chunk.id_to)
+    ids = loans_due_for_repricing(plan=plan).filter(id__gte=chunk.id_from, id__lte=chunk.id_to)
     for loan_id in ids.order_by("id").values_list("id", flat=True):
         try:
             with transaction.atomic():
                 repriced += _reprice_range(run, plan, loan_id, loan_id)
-        except Exception as exc:
+        except LOAN_FAULTS as exc:
             failed += 1
             BatchError.objects.create(
                 run=run, chunk=chunk, loan_id=loan_id, message=f"{type(exc).__name__}: {exc}"[:1000]
@@ -249,153 +286,201 @@ def _reprice_one_by_one(run: BatchRun, chunk: BatchChunk, plan: Plan) -> tuple[i
 def _reprice_range(run: BatchRun, plan: Plan, id_from: int, id_to: int) -> int:
     if not plan.targets:
         return 0
+    # Locked before anything is computed from them, in id order.
+    loans = (
+        loans_due_for_repricing(plan=plan)
+        .filter(id__gte=id_from, id__lte=id_to)
+        .select_for_update(of=("self",), no_key=True)
+        .order_by("id")
+    )
     if connection.vendor == "postgresql":
-        return _reprice_range_sql(run, plan, id_from, id_to)
-    return _reprice_range_python(run, plan, id_from, id_to)
+        return _reprice_range_sql(run, plan, list(loans.values_list("id", flat=True)))
+    return _reprice_range_python(run, plan, list(loans))
 
 
-def _targets_sql(plan: Plan) -> tuple[str, list[object]]:
+def _targets_sql(plan: Plan) -> tuple[str, list[int | str]]:
     rows = ", ".join(["(%s, %s, CAST(%s AS NUMERIC), %s)"] * len(plan.targets))
-    params: list[object] = []
+    params: list[int | str] = []
     for t in plan.targets:
         params += [t.home_tier, t.term_band, str(t.rate), t.rate_row]
     return f"t(home_tier, term_band, rate, rate_row) AS (VALUES {rows})", params
 
 
-def _reprice_range_sql(run: BatchRun, plan: Plan, id_from: int, id_to: int) -> int:
+def _reprice_range_sql(run: BatchRun, plan: Plan, ids: list[int]) -> int:
+    """One statement: roll each loan to its new start, then UPDATE … RETURNING feeds the rest.
+
+    ``due.start_no`` is ``first_installment_due_on_or_after`` (raised to the next
+    unpaid installment). ``roll`` walks the current version's schedule from the
+    outstanding principal, before the next unpaid installment, to the start of
+    the new version: the scheduled outstanding, whether or not those installments
+    were paid. Interest is ``ROUND(outstanding × rate / 1200, 2)`` as in
+    ``loans.schedules``; ``numeric`` keeps it exact.
+    """
     loan_t = Loan._meta.db_table
     change_t = RateChange._meta.db_table
     version_t = ScheduleVersion._meta.db_table
     factor_t = RepricingFactor._meta.db_table
     targets, tparams = _targets_sql(plan)
-    where = """
-        l.id BETWEEN %s AND %s
-        AND l.status = 'active'
-        AND l.contract_term_months > %s
-        AND l.disbursed_on <= %s
-        AND l.priced_on < %s
-        AND l.outstanding_principal > 0
-        AND l.next_due_date IS NOT NULL
-        AND l.home_tier = t.home_tier AND l.term_band = t.term_band
-        AND l.annual_rate_percent <> t.rate
-    """
-    wparams = [id_from, id_to, plan.keep_max_term, plan.reference, plan.business_date]
+    on = plan.effective_on
     now = timezone.now()
-    with connection.cursor() as cur:
-        # 1. History, while the old rate is still on the row.
-        cur.execute(
-            f"""
-            WITH {targets}
+    sql = f"""
+        WITH RECURSIVE {targets},
+        due AS (
+            SELECT l.id AS loan_id, l.annual_rate_percent AS from_rate, t.rate, t.rate_row,
+                   l.repayment_method AS method, l.final_installment_number AS final_no,
+                   l.first_due_date, l.current_schedule_version + 1 AS version,
+                   l.next_installment_number AS next_no,
+                   l.outstanding_principal::numeric AS outstanding,
+                   v.annual_rate_percent AS old_rate, v.installment_amount AS old_payment,
+                   ROUND(v.principal / v.months, 2) AS old_part,
+                   GREATEST(
+                       l.next_installment_number,
+                       (%s - (EXTRACT(YEAR FROM l.first_due_date) * 12
+                              + EXTRACT(MONTH FROM l.first_due_date)))::int + 1
+                       + CASE WHEN %s > EXTRACT(DAY FROM l.first_due_date) THEN 1 ELSE 0 END
+                   ) AS start_no
+            FROM {loan_t} l
+            JOIN t ON t.home_tier = l.home_tier AND t.term_band = l.term_band
+            JOIN {version_t} v ON v.loan_id = l.id AND v.version = l.current_schedule_version
+            WHERE l.id = ANY(%s)
+        ),
+        roll(loan_id, n, outstanding) AS (
+            SELECT loan_id, next_no, outstanding FROM due
+            UNION ALL
+            SELECT r.loan_id, r.n + 1, r.outstanding - LEAST(GREATEST(
+                CASE WHEN d.method = 'equal_installment'
+                     THEN d.old_payment - ROUND(r.outstanding * d.old_rate / 1200, 2)
+                     ELSE d.old_part END, 0), r.outstanding)
+            FROM roll r JOIN due d ON d.loan_id = r.loan_id
+            WHERE r.n < d.start_no
+        ),
+        fresh AS (
+            SELECT d.loan_id, d.from_rate, d.rate, d.rate_row, d.method, d.version, d.start_no,
+                   r.outstanding AS principal, d.final_no - d.start_no + 1 AS months,
+                   (d.first_due_date + make_interval(months => d.start_no - 1))::date AS first_due,
+                   CASE WHEN d.method = 'equal_installment'
+                        THEN ROUND(r.outstanding * f.factor, 2)
+                        ELSE LEAST(ROUND(r.outstanding / (d.final_no - d.start_no + 1), 2),
+                                   r.outstanding)
+                             + ROUND(r.outstanding * d.rate / 1200, 2)
+                   END AS payment
+            FROM due d
+            JOIN roll r ON r.loan_id = d.loan_id AND r.n = d.start_no
+            LEFT JOIN {factor_t} f ON f.run_id = %s AND f.annual_rate_percent = d.rate
+                 AND f.months = d.final_no - d.start_no + 1
+            WHERE d.start_no <= d.final_no
+        ),
+        moved AS (
+            UPDATE {loan_t} AS l SET
+                annual_rate_percent = n.rate,
+                installment_amount = n.payment,
+                current_schedule_version = n.version,
+                priced_rate_row = n.rate_row,
+                priced_on = %s,
+                updated_at = %s
+            FROM fresh n
+            WHERE l.id = n.loan_id
+            RETURNING l.id
+        ),
+        history AS (
             INSERT INTO {change_t}
                 (loan_id, from_rate, to_rate, effective_on, rate_row, schedule_version,
                  batch_run_id, created_at)
-            SELECT l.id, l.annual_rate_percent, t.rate, %s, t.rate_row,
-                   l.current_schedule_version + 1, %s, %s
-            FROM {loan_t} l, t
-            WHERE {where}
-            """,
-            [*tparams, plan.business_date, run.pk, now, *wparams],
+            SELECT n.loan_id, n.from_rate, n.rate, %s, n.rate_row, n.version, %s, %s
+            FROM fresh n JOIN moved m ON m.id = n.loan_id
         )
-        # 2. New rate, installment and watermark: computed and written in one statement.
-        cur.execute(
-            f"""
-            WITH {targets}
-            UPDATE {loan_t} AS l SET
-                annual_rate_percent = t.rate,
-                installment_amount = CASE
-                    WHEN l.repayment_method = 'equal_installment' THEN
-                        ROUND(l.outstanding_principal * f.factor, 2)
-                    ELSE
-                        ROUND(l.outstanding_principal
-                              / (l.final_installment_number - l.next_installment_number + 1), 2)
-                        + ROUND(l.outstanding_principal * t.rate / 1200, 2)
-                END,
-                current_schedule_version = l.current_schedule_version + 1,
-                priced_rate_row = t.rate_row,
-                priced_on = %s,
-                updated_at = %s
-            FROM t, {factor_t} f
-            WHERE {where}
-              AND f.run_id = %s AND f.annual_rate_percent = t.rate
-              AND f.months = l.final_installment_number - l.next_installment_number + 1
-            """,
-            [*tparams, plan.business_date, now, *wparams, run.pk],
-        )
-        count = cur.rowcount
-        # 3. The schedule headers of the loans this run just moved.
-        cur.execute(
-            f"""
-            INSERT INTO {version_t}
-                (loan_id, version, starts_at_installment, principal, annual_rate_percent,
-                 months, method, first_due_date, installment_amount, reason, rate_row,
-                 batch_run_id, created_at)
-            SELECT l.id, l.current_schedule_version, l.next_installment_number,
-                   l.outstanding_principal, l.annual_rate_percent,
-                   l.final_installment_number - l.next_installment_number + 1,
-                   l.repayment_method, l.next_due_date, l.installment_amount, %s,
-                   l.priced_rate_row, %s, %s
-            FROM {loan_t} l
-            WHERE l.id BETWEEN %s AND %s AND l.priced_on = %s AND l.updated_at = %s
-            """,
-            [ScheduleReason.REPRICING.value, run.pk, now, id_from, id_to, plan.business_date, now],
-        )
-    return count
+        INSERT INTO {version_t}
+            (loan_id, version, starts_at_installment, principal, annual_rate_percent,
+             months, method, first_due_date, installment_amount, reason, rate_row,
+             batch_run_id, created_at)
+        SELECT n.loan_id, n.version, n.start_no, n.principal, n.rate, n.months, n.method,
+               n.first_due, n.payment, %s, n.rate_row, %s, %s
+        FROM fresh n JOIN moved m ON m.id = n.loan_id
+    """  # noqa: S608 -- names come from the models' Meta; every value is a parameter
+    params: list[int | str | date | datetime | list[int]] = [
+        *tparams,
+        on.year * 12 + on.month,
+        on.day,
+        ids,
+        run.pk,
+        plan.business_date,
+        now,
+        plan.effective_on,
+        run.pk,
+        now,
+        ScheduleReason.REPRICING.value,
+        run.pk,
+        now,
+    ]
+    if not ids:
+        return 0
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
 
 
-def _reprice_range_python(run: BatchRun, plan: Plan, id_from: int, id_to: int) -> int:
+def _reprice_range_python(run: BatchRun, plan: Plan, loans: list[Loan]) -> int:
     by_cell = {(t.home_tier, t.term_band): t for t in plan.targets}
-    loans = list(
-        Loan.objects.select_for_update()
-        .filter(_candidates_q(plan), id__gte=id_from, id__lte=id_to)
-        .order_by("id")
-    )
     now = timezone.now()
-    changes, versions = [], []
+    changes: list[RateChange] = []
+    versions: list[ScheduleVersion] = []
+    moved: list[Loan] = []
     for loan in loans:
         t = by_cell[(loan.home_tier, loan.term_band)]
-        months = loan.final_installment_number - loan.next_installment_number + 1
+        start = max(
+            first_installment_due_on_or_after(
+                first_due_date=loan.first_due_date, on=plan.effective_on
+            ),
+            loan.next_installment_number,
+        )
+        if start > loan.final_installment_number:
+            continue  # every installment left fell due before the repricing date
+        principal = _scheduled_outstanding_before(loan, number=start)
+        months = loan.final_installment_number - start + 1
         installment = first_payment(
-            principal=loan.outstanding_principal,
+            principal=principal,
             annual_rate_percent=t.rate,
             months=months,
             method=RepaymentMethod(loan.repayment_method),
         )
+        version = loan.current_schedule_version + 1
         changes.append(
             RateChange(
                 loan=loan,
                 from_rate=loan.annual_rate_percent,
                 to_rate=t.rate,
-                effective_on=plan.business_date,
+                effective_on=plan.effective_on,
                 rate_row=t.rate_row,
-                schedule_version=loan.current_schedule_version + 1,
+                schedule_version=version,
                 batch_run_id=run.pk,
             )
         )
-        loan.annual_rate_percent = t.rate
-        loan.installment_amount = installment
-        loan.current_schedule_version += 1
-        loan.priced_rate_row = t.rate_row
-        loan.priced_on = plan.business_date
-        loan.updated_at = now
         versions.append(
             ScheduleVersion(
                 loan=loan,
-                version=loan.current_schedule_version,
-                starts_at_installment=loan.next_installment_number,
-                principal=loan.outstanding_principal,
+                version=version,
+                starts_at_installment=start,
+                principal=principal,
                 annual_rate_percent=t.rate,
                 months=months,
                 method=loan.repayment_method,
-                first_due_date=loan.next_due_date,
+                first_due_date=add_months(loan.first_due_date, start - 1),
                 installment_amount=installment,
                 reason=ScheduleReason.REPRICING,
                 rate_row=t.rate_row,
                 batch_run_id=run.pk,
             )
         )
+        loan.annual_rate_percent = t.rate
+        loan.installment_amount = installment
+        loan.current_schedule_version = version
+        loan.priced_rate_row = t.rate_row
+        loan.priced_on = plan.business_date
+        loan.updated_at = now
+        moved.append(loan)
     RateChange.objects.bulk_create(changes)
     Loan.objects.bulk_update(
-        loans,
+        moved,
         [
             "annual_rate_percent",
             "installment_amount",
@@ -406,7 +491,17 @@ def _reprice_range_python(run: BatchRun, plan: Plan, id_from: int, id_to: int) -
         ],
     )
     ScheduleVersion.objects.bulk_create(versions)
-    return len(loans)
+    return len(moved)
+
+
+def _scheduled_outstanding_before(loan: Loan, *, number: int) -> Decimal:
+    """Principal the schedule leaves before installment ``number``, paid or not."""
+    if number == loan.next_installment_number:
+        return loan.outstanding_principal
+    row = selectors.loan_installment(loan=loan, number=number - 1)
+    if row is None:
+        raise ValueError(f"贷款{loan.contract_number}没有第{number - 1}期")
+    return row.outstanding
 
 
 def _requote_applications(*, run: BatchRun, plan: Plan) -> None:
@@ -438,7 +533,7 @@ def _close(run: BatchRun) -> None:
     audit_record(
         actor=None,
         actor_label="batch:reprice",
-        action="batch_run_close",
+        action=AuditAction.BATCH_RUN_CLOSED,
         obj=run,
         new={"repriced": run.loans_repriced, "failed": run.loans_failed},
     )
@@ -462,7 +557,7 @@ def reprice_retry(*, run: BatchRun, actor, dispatch: Callable[[int], None] | Non
         locked.save(update_fields=["status", "finished_at"])
         audit_record(
             actor=actor,
-            action="batch_run_retry",
+            action=AuditAction.BATCH_RUN_RETRIED,
             obj=locked,
             old={"status": old},
             new={"status": locked.status, "chunks": len(chunk_ids)},

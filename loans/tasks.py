@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
@@ -34,7 +36,8 @@ def repayments_import_file(*, csv_text: str, file_name: str, actor_id: int) -> d
 # --- nightly repricing ------------------------------------------------------------
 
 
-def _dispatch_chunk(chunk_id: int) -> None:
+def chunk_dispatch(chunk_id: int) -> None:
+    """Queue one chunk of a repricing run (the kickoff and the admin retry call this)."""
     reprice_chunk_task.delay(chunk_id)
 
 
@@ -42,16 +45,23 @@ def _dispatch_chunk(chunk_id: int) -> None:
 def reprice_nightly(business_date: str | None = None) -> dict[str, object]:
     """Beat, 01:00 Asia/Shanghai: open today's run and queue its chunks."""
     on = date.fromisoformat(business_date) if business_date else today_local()
-    run = repricing.reprice_kickoff(business_date=on, dispatch=_dispatch_chunk)
+    run = repricing.reprice_kickoff(business_date=on, dispatch=chunk_dispatch)
     return {"run": run.pk, "status": run.status, "loans_total": run.loans_total}
 
 
+# A chunk takes seconds (docs/benchmarks.md); the limits stop a stuck one, and the
+# broker's visibility timeout (config/settings.py) sits just above the hard limit,
+# so a chunk whose worker died is delivered again within minutes.
 @shared_task(
     name="loans.tasks.reprice_chunk",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
+    soft_time_limit=settings.REPRICE_CHUNK_SOFT_TIME_LIMIT,
+    time_limit=settings.REPRICE_CHUNK_TIME_LIMIT,
+    autoretry_for=(OperationalError, SoftTimeLimitExceeded),
     retry_backoff=True,
+    # A countdown past the visibility timeout would be delivered twice on Redis.
+    retry_backoff_max=settings.REPRICE_CHUNK_SOFT_TIME_LIMIT // 4,
     max_retries=5,
 )
 def reprice_chunk_task(chunk_id: int) -> dict[str, int]:

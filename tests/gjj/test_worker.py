@@ -9,32 +9,21 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from gjj.models import AuditLog
 from gjj.tasks import policy_nightly_check
+from tests.worker_support import worker_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    auth = quote(s["USER"] or "")
-    if s.get("PASSWORD"):
-        auth += ":" + quote(s["PASSWORD"])
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 @pytest.fixture
 def worker_queue():
     """Start `celery worker` in a subprocess on a queue of its own; stop it afterwards."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ, DATABASE_URL=_test_database_url())
+    env = dict(os.environ, DATABASE_URL=worker_database_url())
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -80,7 +69,7 @@ def test_worker_runs_the_nightly_policy_check(worker_queue):
     deadline = time.monotonic() + 90
     row = None
     while time.monotonic() < deadline and row is None:
-        row = AuditLog.objects.filter(action="policy_check").first()
+        row = AuditLog.objects.filter(action="policy.checked").first()
         time.sleep(0.5)
     assert row is not None, "worker did not run the task"
     assert row.actor_label == "batch:policy_nightly_check"

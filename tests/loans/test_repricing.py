@@ -10,69 +10,60 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.management import call_command
 
+from gjj.domain import RepaymentMethod
 from loans import repricing
 from loans.models import BatchRun, BatchStatus, Loan, LoanStatus, RateChange, ScheduleVersion
-from loans.schedules import RepaymentMethod, first_payment
+from loans.schedules import first_payment
 from loans.selectors import loan_schedule
-from tests.loans import test_loans_support as support
+from loans.tasks import reprice_chunk_task
+from tests import factories as support
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def _loan(staff, *, name, term, tier=1, method="equal_installment", amount="400000.00"):
-    dep = support.applicant(staff.clerk, name=name)
-    if tier == 2:
-        support.home(dep, staff.clerk)
-    app = support.draft(dep, term_months=term, requested_amount=D(amount), repayment_method=method)
-    loan = support.advance(app, staff, to="disburse")
-    assert isinstance(loan, Loan)
-    return loan
-
-
-def _backdate(loan, *, disbursed_on, rate, row="rate:old"):
-    """Make ``loan`` one disbursed on ``disbursed_on`` at ``rate`` (what it carries)."""
-    Loan.objects.filter(pk=loan.pk).update(
-        disbursed_on=disbursed_on,
-        priced_on=disbursed_on,
-        annual_rate_percent=D(rate),
-        priced_rate_row=row,
-    )
-    loan.refresh_from_db()
-    return loan
-
-
 @pytest.fixture
 def book():
-    staff = support.make_staff("rp")
+    staff = support.make_team("rp")
     loans = {
-        "short": _backdate(
-            _loan(staff, name="短期", term=12), disbursed_on=date(2023, 3, 1), rate="2.600"
-        ),
-        "first_long": _backdate(
-            _loan(staff, name="首套长", term=240), disbursed_on=date(2023, 3, 1), rate="3.100"
-        ),
-        "first_5y": _backdate(
-            _loan(staff, name="首套五年", term=60), disbursed_on=date(2023, 3, 1), rate="2.600"
-        ),
-        "second_long": _backdate(
-            _loan(staff, name="二套长", term=240, tier=2, amount="300000.00"),
+        "short": support.backdate_loan(
+            support.disbursed_loan(staff, name="短期", term=12),
             disbursed_on=date(2023, 3, 1),
-            rate="3.575",
+            rate="2.600",
         ),
-        "principal": _backdate(
-            _loan(staff, name="等额本金", term=240, method="equal_principal"),
+        "first_long": support.backdate_loan(
+            support.disbursed_loan(staff, name="首套长", term=240),
             disbursed_on=date(2023, 3, 1),
             rate="3.100",
         ),
-        "after_2024_change": _backdate(
-            _loan(staff, name="二四年放款", term=240), disbursed_on=date(2024, 8, 1), rate="2.850"
+        "first_5y": support.backdate_loan(
+            support.disbursed_loan(staff, name="首套五年", term=60),
+            disbursed_on=date(2023, 3, 1),
+            rate="2.600",
         ),
-        "after_2025_change": _loan(staff, name="二五年放款", term=240),
-        "settled": _backdate(
-            _loan(staff, name="已结清", term=240), disbursed_on=date(2023, 3, 1), rate="3.100"
+        "second_long": support.backdate_loan(
+            support.disbursed_loan(staff, name="二套长", term=240, tier=2, amount="300000.00"),
+            disbursed_on=date(2023, 3, 1),
+            rate="3.575",
+        ),
+        "principal": support.backdate_loan(
+            support.disbursed_loan(staff, name="等额本金", term=240, method="equal_principal"),
+            disbursed_on=date(2023, 3, 1),
+            rate="3.100",
+        ),
+        "after_2024_change": support.backdate_loan(
+            support.disbursed_loan(staff, name="二四年放款", term=240),
+            disbursed_on=date(2024, 8, 1),
+            rate="2.850",
+        ),
+        "after_2025_change": support.disbursed_loan(staff, name="二五年放款", term=240),
+        "settled": support.backdate_loan(
+            support.disbursed_loan(staff, name="已结清", term=240),
+            disbursed_on=date(2023, 3, 1),
+            rate="3.100",
         ),
     }
     Loan.objects.filter(pk=loans["settled"].pk).update(status=LoanStatus.SETTLED)
@@ -131,7 +122,8 @@ def test_a_rerun_changes_nothing(book):
     counts = (RateChange.objects.count(), ScheduleVersion.objects.count())
     # Same day again: the run is done and is returned as it is
     again = repricing.reprice_kickoff(business_date=date(2025, 1, 1))
-    assert again.status == BatchStatus.DONE and BatchRun.objects.count() == 1
+    assert again.status == BatchStatus.DONE
+    assert BatchRun.objects.count() == 1
     # A duplicate chunk message, even for a chunk forced back to pending
     chunk = again.chunks.first()
     chunk.status = BatchStatus.PENDING
@@ -162,7 +154,8 @@ def test_new_installment_matches_the_schedule_for_what_is_left(book):
         assert version.starts_at_installment == loan.next_installment_number
         change = loan.rate_changes.get()
         assert (change.effective_on, change.to_rate) == (date(2025, 1, 1), loan.annual_rate_percent)
-        assert change.rate_row == loan.priced_rate_row and change.rate_row.startswith("rate:")
+        assert change.rate_row == loan.priced_rate_row
+        assert change.rate_row.startswith("rate:")
         # The schedule the borrower sees now runs at the new rate and still sums to the loan
         rows = loan_schedule(loan=loan)
         assert sum(r.principal for r in rows) == loan.principal
@@ -187,7 +180,8 @@ def test_a_loan_that_fails_is_recorded_and_the_rest_go_on(book, monkeypatch):
         1,
     )
     error = run.errors.get()
-    assert error.loan_id == bad and "测试用故障" in error.message
+    assert error.loan_id == bad
+    assert "测试用故障" in error.message
     assert Loan.objects.get(pk=bad).annual_rate_percent == D("3.100")
     # Retry after the fault is gone: only the failed loan moves
     monkeypatch.setattr(repricing, "_reprice_range", real)
@@ -232,14 +226,15 @@ def test_admin_shows_runs_with_progress_and_errors(book, client, django_user_mod
     admin_user = django_user_model.objects.create_superuser("root", password="x-Long-pass-1")
     client.force_login(admin_user)
     html = client.get("/admin/loans/batchrun/").content.decode()
-    assert "批处理运行" in html and "1/1 块" in html
+    assert "批处理运行" in html
+    assert "1/1 块" in html
     run = BatchRun.objects.get()
     assert client.get(f"/admin/loans/batchrun/{run.pk}/change/").status_code == 200
 
 
 def test_approved_undisbursed_applications_are_requoted_on_the_change():
     # Given an application approved on 2025-05-06 at 2.85% (240 months, first home)
-    staff = support.make_staff("rq")
+    staff = support.make_team("rq")
     dep = support.applicant(staff.clerk, name="待放款")
     app = support.draft(dep, term_months=240, purchase_contract_date=date(2025, 3, 1))
     dates = {
@@ -258,3 +253,41 @@ def test_approved_undisbursed_applications_are_requoted_on_the_change():
     assert (run.applications_requoted, app.approved_rate_percent) == (1, D("2.600"))
     assert run.loans_repriced == 0
     assert run_day(date(2025, 5, 9)).applications_requoted == 0
+
+
+def test_a_time_limit_is_no_loans_fault(book, monkeypatch):
+    # given: a chunk that runs into its soft time limit
+    def stuck(run, plan, id_from, id_to):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(repricing, "_reprice_range", stuck)
+    run = repricing.reprice_kickoff(business_date=date(2025, 1, 1))
+    chunk = run.chunks.get()
+    # when
+    with pytest.raises(SoftTimeLimitExceeded):
+        repricing.reprice_chunk(chunk_id=chunk.pk)
+    # then: the chunk rolled back whole and waits for redelivery; no loan is marked failed
+    chunk.refresh_from_db()
+    assert (chunk.status, chunk.attempts, run.errors.count()) == (BatchStatus.PENDING, 0, 0)
+    assert RateChange.objects.count() == 0
+
+
+def test_chunk_tasks_are_time_limited_within_the_redelivery_timeout(settings):
+    assert (reprice_chunk_task.soft_time_limit, reprice_chunk_task.time_limit) == (
+        settings.REPRICE_CHUNK_SOFT_TIME_LIMIT,
+        settings.REPRICE_CHUNK_TIME_LIMIT,
+    )
+    assert reprice_chunk_task.soft_time_limit < reprice_chunk_task.time_limit <= 10 * 60
+    assert SoftTimeLimitExceeded in reprice_chunk_task.autoretry_for
+
+
+def test_dry_run_preview_writes_nothing(book):
+    # the five long loans disbursed before 2025-05-08 at another rate; none of them moves yet
+    preview = repricing.reprice_preview(business_date=date(2026, 1, 5))
+    assert preview == repricing.RepricingPreview(
+        business_date=date(2026, 1, 5),
+        reference=date(2025, 12, 31),
+        effective_on=date(2026, 1, 1),
+        candidates=5,
+    )
+    assert BatchRun.objects.count() == 0

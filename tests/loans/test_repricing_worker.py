@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,10 +16,9 @@ import pytest
 
 from loans import repricing
 from loans.models import BatchRun, BatchStatus, Loan, RateChange
-from loans.tasks import _dispatch_chunk
-from tests.gjj.test_worker import _test_database_url
-from tests.loans import test_loans_support as support
-from tests.loans.test_repricing import _backdate, _loan
+from loans.tasks import chunk_dispatch
+from tests import factories as support
+from tests.worker_support import worker_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,10 +28,12 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_reprices_every_chunk_exactly_once(monkeypatch):
     # Given six long loans disbursed in 2023 at 3.10%, one chunk per two ids
-    staff = support.make_staff("rw")
+    staff = support.make_team("rw")
     loans = [
-        _backdate(
-            _loan(staff, name=f"借款人{i}", term=240), disbursed_on=date(2023, 3, 1), rate="3.100"
+        support.backdate_loan(
+            support.disbursed_loan(staff, name=f"借款人{i}", term=240),
+            disbursed_on=date(2023, 3, 1),
+            rate="3.100",
         )
         for i in range(6)
     ]
@@ -39,7 +41,7 @@ def test_worker_reprices_every_chunk_exactly_once(monkeypatch):
     worker = _start_worker("w1", concurrency=2)
     try:
         # When the run for 2025-01-01 opens and its chunks go through the broker
-        repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=_dispatch_chunk)
+        repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=chunk_dispatch)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             run = BatchRun.objects.get(business_date=date(2025, 1, 1))
@@ -62,7 +64,7 @@ def _start_worker(
 ) -> subprocess.Popen[str]:
     env = dict(
         os.environ,
-        DATABASE_URL=_test_database_url(),
+        DATABASE_URL=worker_database_url(),
         CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout),
     )
     return subprocess.Popen(
@@ -93,10 +95,8 @@ def _start_worker(
 
 def _kill_group(worker: subprocess.Popen[str]) -> None:
     """SIGKILL the worker and its pool processes at once, as a machine that dies would."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.mark.postgres
@@ -104,10 +104,12 @@ def _kill_group(worker: subprocess.Popen[str]) -> None:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_run_loses_nothing(monkeypatch):
     # Given eight loans due for repricing, one chunk each
-    staff = support.make_staff("rk")
+    staff = support.make_team("rk")
     loans = [
-        _backdate(
-            _loan(staff, name=f"借款人{i}", term=240), disbursed_on=date(2023, 3, 1), rate="3.100"
+        support.backdate_loan(
+            support.disbursed_loan(staff, name=f"借款人{i}", term=240),
+            disbursed_on=date(2023, 3, 1),
+            rate="3.100",
         )
         for i in range(8)
     ]
@@ -115,7 +117,7 @@ def test_a_worker_killed_mid_run_loses_nothing(monkeypatch):
     first = _start_worker("first")
     second = None
     try:
-        run = repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=_dispatch_chunk)
+        run = repricing.reprice_kickoff(business_date=date(2025, 1, 1), dispatch=chunk_dispatch)
         # When the worker is killed outright once it has finished some of the chunks
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from gjj.errors import BusinessError
 from gjj.selectors import today_local
 from loans import repricing
-from loans.models import BatchRun, BatchStatus
+from loans.models import BatchStatus
 
 
 class Command(BaseCommand):
@@ -31,18 +31,17 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"日期格式应为 YYYY-MM-DD：{raw}") from exc
         try:
-            plan = repricing.repricing_plan(business_date=business_date)
             if options.get("dry_run"):
-                found = repricing.reprice_kickoff(business_date=business_date, dry_run=True)
+                preview = repricing.reprice_preview(business_date=business_date)
                 self.stdout.write(
-                    f"{business_date}：参照{plan.reference}的利率，"
-                    f"需调整 {found['candidates']} 笔贷款（未写入）"
+                    f"{business_date}：参照{preview.reference}的利率，"
+                    f"自{preview.effective_on}起到期的期次按新利率，"
+                    f"需调整 {preview.candidates} 笔贷款（未写入）"
                 )
                 return
             run = repricing.reprice_kickoff(business_date=business_date)
         except BusinessError as exc:
             raise CommandError(exc.message) from exc
-        assert isinstance(run, BatchRun)
         pending = list(
             run.chunks.exclude(status=BatchStatus.DONE).order_by("id").values_list("id", flat=True)
         )
