@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gjj.domain import LOANABLE_PROPERTY_TYPES, PropertyType, RepaymentMethod, SpecialGroup
 from gjj.errors import BusinessError
 from gjj.fields import (
     MoneyField,
@@ -34,13 +35,10 @@ from loans.engine import (
     Decision,
     LoanFacts,
     PriorPfLoan,
-    PropertyType,
-    SpecialGroup,
     decide,
 )
 from loans.openapi_examples import QUOTE_EXAMPLES, SCHEDULE_EXAMPLES
-from loans.quote_json import quote_facts_from_json
-from loans.schedules import RepaymentMethod, add_months, build_schedule, schedule_totals
+from loans.schedules import add_months, build_schedule, schedule_totals
 
 
 class PriorPfLoanSerializer(serializers.Serializer):
@@ -59,11 +57,12 @@ class CommercialLoanSerializer(serializers.Serializer):
 class QuoteRequestSerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False, help_text="试算日期，默认今天（北京时间）")
     property_type = serializers.ChoiceField(
-        choices=[(p.value, p.label) for p in PropertyType], help_text="商品住房或保障性住房"
+        choices=PropertyType.choices(LOANABLE_PROPERTY_TYPES), help_text="商品住房或保障性住房"
     )
     new_build = StrictBooleanField(default=True, help_text="是否新建住房")
     house_price = MoneyField(required=False, help_text="房屋总价（元），商转公可不填")
-    term_months = StrictIntegerField(min_value=1, max_value=360, help_text="贷款期限（月）")
+    # No maximum here: the longest term is the policy row the engine applies.
+    term_months = StrictIntegerField(min_value=1, help_text="贷款期限（月）")
     repayment_method = serializers.ChoiceField(
         choices=[(m.value, m.label) for m in RepaymentMethod],
         default=RepaymentMethod.EQUAL_INSTALLMENT.value,
@@ -117,7 +116,8 @@ class QuoteRequestSerializer(serializers.Serializer):
 class CitationSerializer(serializers.Serializer):
     document = StrictCharField()
     article = StrictCharField()
-    source = StrictCharField()
+    # The citation's "source" key; the stubs type Field.source, which DRF lets a field shadow.
+    source = StrictCharField()  # type: ignore[assignment]
     effective_from = serializers.DateField()
     effective_to = serializers.DateField(allow_null=True)
     row = StrictCharField()
@@ -200,12 +200,9 @@ def quote_decide(request: Request) -> Decision:
     price, a birth date after the quote's date) are the engine's input errors: a 400 too,
     naming each field, so that a 200 is always a lawful answer on sound facts.
     """
-    read = quote_facts_from_json(request)
-    if read is None:
-        ser = QuoteRequestSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        read = ser.to_facts()
-    on, facts = read
+    ser = QuoteRequestSerializer(data=request.data)
+    ser.is_valid(raise_exception=True)
+    on, facts = ser.to_facts()
     decision = decide(facts, policy_in_force(on=on))
     fields = decision.input_errors()
     if fields:

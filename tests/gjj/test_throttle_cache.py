@@ -10,7 +10,9 @@ from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import caches
+from django.test import override_settings
+from redis import Redis
 from rest_framework.test import APIClient, APIRequestFactory
 
 import gjj.throttling
@@ -62,42 +64,47 @@ class _View:
     throttle_scope = "quote"
 
 
-@pytest.mark.redis
-def test_two_processes_on_one_redis_share_the_limit(settings, monkeypatch):
-    # Given two web processes, each with its own client of the same Redis
-    broker = urlparse(settings.CELERY_BROKER_URL)
-    url = f"redis://{broker.hostname}:{broker.port or 6379}/13"
-    caches = [RedisCache(url, {"KEY_PREFIX": "gjj-test-throttle"}) for _ in range(2)]
-    caches[0].clear()
-    monkeypatch.setattr(FixedWindowScopedThrottle, "THROTTLE_RATES", {"quote": "3/min"})
-    # ... and a clock that stays inside one window, however slow the machine
-    monkeypatch.setattr(gjj.throttling, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
-    request = APIRequestFactory().post("/api/v1/loans/quote/", REMOTE_ADDR="203.0.113.7")
-
-    def allowed(cache: RedisCache) -> bool:
-        throttle = FixedWindowScopedThrottle()
-        throttle.cache = cache
-        return throttle.allow_request(request, _View())
-
-    # When one client sends five requests, alternately to each process
-    answers = [allowed(caches[i % 2]) for i in range(5)]
-    # Then the limit of three holds across both, not three for each
-    assert answers == [True, True, True, False, False]
-    # ... and the counter goes when its window does (a minute, and a second's margin)
-    (name,) = caches[0]._cache.get_client(write=True).keys("*throttle_quote_*")
-    assert 0 < caches[0]._cache.get_client(write=True).ttl(name) <= 61
-    caches[0].clear()
-
-
 def _redis_caches(url: str) -> dict:
     return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
-            "KEY_PREFIX": "gjj-test-endpoint",
+            "KEY_PREFIX": "gjj-test-throttle",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+
+
+def _test_redis_url(settings) -> str:
+    broker = urlparse(settings.CELERY_BROKER_URL)
+    return f"redis://{broker.hostname}:{broker.port or 6379}/13"
+
+
+@pytest.mark.redis
+def test_two_processes_on_one_redis_share_the_limit(settings, monkeypatch):
+    # Given the settings' cache on Redis, and two web processes, each with its own client
+    url = _test_redis_url(settings)
+    settings.CACHES = _redis_caches(url)
+    clients = [Redis.from_url(url) for _ in range(2)]
+    caches["default"].clear()
+    monkeypatch.setattr(FixedWindowScopedThrottle, "THROTTLE_RATES", {"quote": "3/min"})
+    # ... and a clock that stays inside one window, however slow the machine
+    monkeypatch.setattr(gjj.throttling, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+    request = APIRequestFactory().post("/api/v1/loans/quote/", REMOTE_ADDR="203.0.113.7")
+
+    def allowed(client: Redis) -> bool:
+        monkeypatch.setattr(gjj.throttling, "redis_client", lambda alias: client)
+        return FixedWindowScopedThrottle().allow_request(request, _View())
+
+    # When one client sends five requests, alternately to each process
+    answers = [allowed(clients[i % 2]) for i in range(5)]
+    # Then the limit of three holds across both, not three for each
+    assert answers == [True, True, True, False, False]
+    # ... under the cache's own key, which goes when its window does (a minute and a second)
+    name = caches["default"].make_key("throttle_quote_203.0.113.7:1800000060")
+    assert clients[0].get(name) == b"5"
+    assert 0 < clients[0].ttl(name) <= 61
+    caches["default"].clear()
 
 
 QUOTE = {
@@ -113,31 +120,30 @@ QUOTE = {
 @pytest.mark.django_db
 def test_the_quote_counts_in_redis_when_the_cache_is_redis(settings, monkeypatch):
     # Given the settings' cache on Redis, as CACHE_URL=redis://… gives, and a limit of 2
-    broker = urlparse(settings.CELERY_BROKER_URL)
-    settings.CACHES = _redis_caches(f"redis://{broker.hostname}:{broker.port or 6379}/13")
-    from django.core.cache import cache
-
+    settings.CACHES = _redis_caches(_test_redis_url(settings))
+    cache = caches["default"]
     cache.clear()
     monkeypatch.setattr(FixedWindowScopedThrottle, "THROTTLE_RATES", {"quote": "2/min"})
     monkeypatch.setattr(gjj.throttling, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
     counted = []
-    real = gjj.throttling._redis_count
-    monkeypatch.setattr(gjj.throttling, "_redis_count", lambda *a: counted.append(a[1]) or real(*a))
+    real = gjj.throttling.redis_count
+    monkeypatch.setattr(gjj.throttling, "redis_count", lambda *a: counted.append(a[1]) or real(*a))
     # When three quotes are asked for
     client = APIClient()
     codes = [client.post("/api/v1/loans/quote/", QUOTE, format="json").status_code for _ in "abc"]
     # Then each was counted in Redis, and the third refused
     assert codes == [200, 200, 429]
-    assert counted == ["throttle_quote_127.0.0.1:1800000060"] * 3
+    assert counted == [cache.make_key("throttle_quote_127.0.0.1:1800000060")] * 3
     cache.clear()
 
 
 @pytest.mark.django_db
-def test_a_redis_that_does_not_answer_lets_requests_through(settings, caplog):
-    # Given the cache on a Redis nobody listens on
-    settings.CACHES = _redis_caches("redis://127.0.0.1:1/0")
-    # When a quote is asked for
-    resp = APIClient().post("/api/v1/loans/quote/", QUOTE, format="json")
+def test_a_redis_that_does_not_answer_lets_requests_through(caplog):
+    # Given the cache on a Redis nobody listens on (only in the test's body: the
+    # autouse fixture that empties the cache afterwards must find the real one)
+    with override_settings(CACHES=_redis_caches("redis://127.0.0.1:1/0")):
+        # When a quote is asked for
+        resp = APIClient().post("/api/v1/loans/quote/", QUOTE, format="json")
     # Then it is answered, unlimited, and the outage is logged
     assert resp.status_code == 200
     assert "限流计数不可用（Redis 无响应），本次请求不限流" in caplog.text

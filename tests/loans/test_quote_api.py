@@ -46,7 +46,8 @@ def test_multi_child_family_second_home_is_quoted_as_first(api):
     assert resp.status_code == 200
     q = resp.json()
     # Then the home is its first (one home deducted, the 2014 loan not counted)
-    assert q["eligible"] is True and q["refusal_reasons"] == []
+    assert q["eligible"] is True
+    assert q["refusal_reasons"] == []
     assert (q["home_tier"], q["counted_homes"], q["counted_pf_loans"]) == (1, 0, 0)
     assert q["min_down_payment_ratio"] == "0.20"
     assert q["min_down_payment"] == "200000.00"
@@ -83,7 +84,8 @@ def test_after_the_measure_expires_nothing_is_silently_applied(api):
     assert q["eligible"] is False
     codes = {r["code"] for r in q["refusal_reasons"]}
     assert codes == {"policy_not_in_force"}
-    assert q["loan_cap"] is None and q["max_loan_amount"] is None
+    assert q["loan_cap"] is None
+    assert q["max_loan_amount"] is None
 
 
 def test_requested_amount_above_the_maximum_is_refused_with_a_reason(api):
@@ -95,7 +97,8 @@ def test_requested_amount_above_the_maximum_is_refused_with_a_reason(api):
 
 def test_third_home_and_unsettled_loan_are_refused(api):
     q = quote(api, homes_owned=2).json()
-    assert q["eligible"] is False and q["home_tier"] is None
+    assert q["eligible"] is False
+    assert q["home_tier"] is None
     assert "home_tier_exceeded" in {r["code"] for r in q["refusal_reasons"]}
     q = quote(api, prior_pf_loans=[{"issued_on": "2020-01-01", "settled": False}]).json()
     assert "unsettled_pf_loan" in {r["code"] for r in q["refusal_reasons"]}
@@ -163,7 +166,8 @@ def test_malformed_input_is_a_400_naming_the_field(api, changes, field):
     resp = quote(api, **changes)
     assert resp.status_code == 400
     body = resp.json()
-    assert body["code"] and body["message"]
+    assert body["code"]
+    assert body["message"]
     assert field in body["fields"], body
 
 
@@ -178,6 +182,13 @@ def test_malformed_input_is_a_400_naming_the_field(api, changes, field):
         ),
         ({"house_price": None}, "house_price", "house_price_required", "购房贷款须提供房价"),
         ({"house_price": "0"}, "house_price", "invalid_input", "房价须大于0"),
+        (
+            # The longest term is the policy row MAX_TERM_MONTHS (360), not a serializer limit
+            {"term_months": 361},
+            "term_months",
+            "term_exceeds_limit",
+            "申请期限361个月超过贷款最长期限360个月",
+        ),
         (
             {"loan_amount": "0"},
             "loan_amount",
@@ -247,7 +258,8 @@ def test_schedule_endpoint_returns_every_month_summing_to_the_loan(api):
     rows = body["installments"]
     assert len(rows) == 240
     assert sum(Decimal(r["principal"]) for r in rows) == Decimal("350000.00")
-    assert rows[0]["due_date"] == "2025-07-01" and rows[-1]["due_date"] == "2045-06-01"
+    assert rows[0]["due_date"] == "2025-07-01"
+    assert rows[-1]["due_date"] == "2045-06-01"
     assert rows[0]["payment"] == body["quote"]["monthly_payment"]
     assert rows[-1]["outstanding"] == "0.00"
     assert body["total_interest"] == body["quote"]["total_interest"]
@@ -277,7 +289,8 @@ def test_schedule_for_an_ineligible_quote_is_empty_with_the_reasons(api):
     resp = quote(api, SCHEDULE_URL, homes_owned=3)
     assert resp.status_code == 200
     body = resp.json()
-    assert body["installments"] == [] and body["total_payment"] is None
+    assert body["installments"] == []
+    assert body["total_payment"] is None
     assert body["quote"]["eligible"] is False
     assert "home_tier_exceeded" in {r["code"] for r in body["quote"]["refusal_reasons"]}
 

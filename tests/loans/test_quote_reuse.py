@@ -1,8 +1,7 @@
 """The quote's per-process shortcuts change nothing a client sees.
 
 The answer is written by orjson and the annuity factor is kept per (rate,
-term); each must give exactly what the plain DRF/stdlib path gives. (The
-request's fast path has its own tests in test_quote_json.py.)
+term); each must give exactly what the plain DRF/stdlib path gives.
 """
 
 from __future__ import annotations
