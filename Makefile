@@ -25,19 +25,24 @@ run: install
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# One pytest process per core (pytest-xdist); the tests that start or drive an
+# outside service take turns through a lock (tests/conftest.py).
+PYTEST_PARALLEL := -n auto
 
 # The whole suite against DATABASE_URL / CELERY_BROKER_URL (defaults: SQLite and
 # the embedded broker); when that database is not SQLite, the database-portable
 # core tests run again on SQLite so both engines are proven.
 test: check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 	@case "$${DATABASE_URL:-sqlite}" in \
 	  sqlite*) ;; \
 	  *) echo "== tests/gjj again on SQLite =="; \
-	     env -u DATABASE_URL GJJ_VAR_DIR=$(CURDIR)/var/sqlite-pass $(BIN)/python -m pytest tests/gjj -m "not postgres";; \
+	     env -u DATABASE_URL GJJ_VAR_DIR=$(CURDIR)/var/sqlite-pass $(BIN)/python -m pytest $(PYTEST_PARALLEL) tests/gjj -m "not postgres";; \
 	esac
 
 lint: check

@@ -35,7 +35,7 @@ def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
             for k, v in node.items():
                 walk(f"{prefix}.{k}" if prefix else str(k), v)
         elif isinstance(node, list):
-            if all(isinstance(x, exceptions.ErrorDetail) or isinstance(x, str) for x in node):
+            if all(isinstance(x, exceptions.ErrorDetail | str) for x in node):
                 for x in node:
                     out.setdefault(prefix or "non_field_errors", []).append(
                         {"code": getattr(x, "code", "invalid"), "message": str(x)}

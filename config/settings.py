@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gjj",
     "loans",
     "withdrawals",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -157,9 +158,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "ENUM_NAME_OVERRIDES": {
-        "SpecialGroupEnum": "gjj.models.SpecialGroup",
-        "PropertyTypeEnum": "gjj.models.PropertyType",
-        "SexEnum": "gjj.models.Sex",
+        "SpecialGroupEnum": "gjj.domain.SpecialGroup.choices",
+        "PropertyTypeEnum": "gjj.domain.PropertyType.choices",
+        "SexEnum": "gjj.domain.Sex.choices",
         "RelationEnum": "gjj.models.Relation",
     },
 }
@@ -211,11 +212,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=0),
     },
 }
+# A repricing chunk takes seconds (docs/benchmarks.md); these stop a stuck one.
+REPRICE_CHUNK_SOFT_TIME_LIMIT = int(timedelta(minutes=4).total_seconds())
+REPRICE_CHUNK_TIME_LIMIT = int(timedelta(minutes=5).total_seconds())
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A chunk not acknowledged within this time is delivered again (acks_late).
+    # A message not acknowledged within this time is delivered again (acks_late):
+    # just above the chunks' hard limit, so a chunk whose worker died waits minutes,
+    # and no running chunk is handed to a second worker.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(
-            os.environ.get("CELERY_VISIBILITY_TIMEOUT", timedelta(hours=2).total_seconds())
+            os.environ.get("CELERY_VISIBILITY_TIMEOUT", REPRICE_CHUNK_TIME_LIMIT + 60)
         )
     }
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from gjj import openapi_examples as examples
 from gjj import services
-from gjj.auth import IsApplicant, applicant_depositor
+from gjj.auth import IsApplicant, acting_user, applicant_depositor
 from gjj.errors import BusinessError
 from gjj.selectors import measure_days_left, policy_in_force, today_local
 from gjj.serializers import (
@@ -93,6 +93,8 @@ class SignupView(AuthThrottled):
         ser = SignupSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         depositor = services.applicant_signup(**ser.validated_data)
+        if depositor.user is None:  # applicant_signup always links the new log-in
+            raise RuntimeError("sign-up left the depositor without a log-in")
         token = services.api_token_issue(user=depositor.user, reason="注册后登录")
         return Response(
             TokenSerializer(token).data,
@@ -129,7 +131,7 @@ class LogoutView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        services.api_token_revoke(user=request.user)
+        services.api_token_revoke(user=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

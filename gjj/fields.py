@@ -23,12 +23,13 @@ class MoneyField(serializers.DecimalField):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 16)
-        kwargs.setdefault("decimal_places", 2)
+        max_digits: int = kwargs.setdefault("max_digits", 16)
+        decimal_places: int = kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", Decimal("0"))
         super().__init__(**kwargs)
-        whole = self.max_digits - self.decimal_places
-        self.pattern = rf"^\d{{1,{whole}}}(?:\.\d{{1,{self.decimal_places}}})?$"
+        whole = max_digits - decimal_places
+        self.whole_digits = whole  # digits before the point: the schema's maximum
+        self.pattern = rf"^\d{{1,{whole}}}(?:\.\d{{1,{decimal_places}}})?$"
         self._regex = re.compile(self.pattern, re.ASCII)
 
     def to_internal_value(self, data: Any) -> Decimal:

@@ -27,7 +27,9 @@ class ErrorSerializer(serializers.Serializer):
 
     code = StrictCharField()
     message = StrictCharField()
-    fields = serializers.DictField(child=FieldErrorSerializer(many=True))
+    # The body's key is "fields"; the metaclass moves a declared field off the class
+    # attribute, so Serializer.fields is not shadowed at run time.
+    fields = serializers.DictField(child=FieldErrorSerializer(many=True))  # type: ignore[assignment]
 
 
 class SignupSerializer(serializers.Serializer):

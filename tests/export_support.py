@@ -22,7 +22,9 @@ def export_url(list_url: str, **params: Any) -> str:
 
 def export(client: Client, list_url: str, fmt: str, **params: Any) -> HttpResponse:
     """Post the 导出 form of ``list_url`` filtered by ``params``, as the list's link does."""
-    return client.post(export_url(list_url, **params), {"format": FORMATS[fmt]})
+    resp = client.post(export_url(list_url, **params), {"format": FORMATS[fmt]})
+    assert isinstance(resp, HttpResponse)  # a file or a refusal, never streamed
+    return resp
 
 
 def csv_rows(resp: HttpResponse) -> list[list[str]]:
@@ -36,4 +38,5 @@ def xlsx_rows(resp: HttpResponse) -> list[tuple[Any, ...]]:
     assert resp.status_code == 200, resp.status_code
     assert resp["Content-Disposition"].endswith('.xlsx"')
     sheet = load_workbook(io.BytesIO(resp.content)).active
+    assert sheet is not None
     return [tuple("" if v is None else v for v in row) for row in sheet.iter_rows(values_only=True)]

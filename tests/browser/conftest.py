@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import PASSWORD
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -39,7 +41,7 @@ def page(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object
 
 @pytest.fixture
 def admin_login(live_server):
-    def login(page, username: str, password: str = "Test-pass-2024!") -> None:
+    def login(page, username: str, password: str = PASSWORD) -> None:
         page.goto(f"{live_server.url}/admin/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)

@@ -10,9 +10,8 @@ from tests.contract.world import TODAY, World, build_world
 
 
 @pytest.fixture
-def contract_settings(settings, monkeypatch) -> None:
-    """Fast password hashing, and the loans' business date fixed at ``TODAY``."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def contract_settings(monkeypatch) -> None:
+    """The loans' business date fixed at ``TODAY``."""
     monkeypatch.setattr("loans.services.today_local", lambda: TODAY)
     monkeypatch.setattr("loans.serializers.today_local", lambda: TODAY)
 

@@ -13,16 +13,19 @@ import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.cache import cache
 from django.db import transaction
-from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from gjj.masking import mask_id_number
 from tests.contract.test_access_matrix import MATRIX, Row
 from tests.contract.world import ROLES, World, strings_in, unmasked
+
+if TYPE_CHECKING:  # the test client's response: a DRF Response with .json() (stub-only type)
+    from rest_framework.response import _MonkeyPatchedResponse as ClientResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +33,7 @@ VIEWERS = (*ROLES, "spouse")  # the wife shares the household's loan application
 WD = "/api/v1/withdrawals"
 
 
-def texts_of(resp: Response) -> list[str]:
+def texts_of(resp: ClientResponse) -> list[str]:
     if resp.get("Content-Type", "").startswith("application/json"):
         return list(strings_in(resp.json()))
     return [resp.content.decode(errors="replace")]

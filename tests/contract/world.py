@@ -26,19 +26,18 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import User
 from django.db import models
 from django.forms.models import model_to_dict
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from stdnum.cn import ric
 
-from gjj import roles
 from gjj import services as gjj_services
+from gjj.domain import Role
 from gjj.models import Depositor, FamilyMember
 from gjj.selectors import today_local
-from loans import services as loan_services
-from loans.models import GuaranteeType, Loan, LoanApplication
+from loans.models import Loan, LoanApplication
 from tests import factories
 from withdrawals import services as withdrawal_services
 from withdrawals.models import WithdrawalApplication, WithdrawalMember
@@ -95,17 +94,17 @@ class World:
     other: Depositor
     newcomer: Depositor
     child: FamilyMember
-    clerk: AbstractBaseUser
-    reviewer: AbstractBaseUser
-    approver: AbstractBaseUser
-    superuser: AbstractBaseUser
+    clerk: User
+    reviewer: User
+    approver: User
+    superuser: User
     withdrawal: WithdrawalApplication
     consent: WithdrawalMember
     loan_application: LoanApplication | None = None
     loan: Loan | None = None
     accounts: dict[str, str] = field(default_factory=dict)
 
-    def user(self, role: str) -> AbstractBaseUser | None:
+    def user(self, role: str) -> User | None:
         """The log-in behind a role (``spouse`` is a viewer outside the matrix)."""
         return {
             "anonymous": None,
@@ -160,7 +159,7 @@ class World:
             markers.append(self.loan_application.number)
         if self.loan is not None:
             markers.append(self.loan.contract_number)
-        return markers
+        return [m for m in markers if m]
 
     def secrets(self) -> list[Secret]:
         """Every ID, mobile and account number held in this world, with its holder."""
@@ -187,7 +186,7 @@ class World:
 def db_state() -> dict[str, list[dict[str, Any]]]:
     """Every row of the project's tables and of the log-ins, to compare before and after."""
     state: dict[str, list[dict[str, Any]]] = {}
-    tables = [
+    tables: list[type[models.Model]] = [
         *apps.get_app_config("gjj").get_models(),
         *apps.get_app_config("loans").get_models(),
         *apps.get_app_config("withdrawals").get_models(),
@@ -195,30 +194,22 @@ def db_state() -> dict[str, list[dict[str, Any]]]:
         Token,
     ]
     for model in tables:
-        state[model._meta.label] = list(model.objects.order_by("pk").values())
+        state[model._meta.label] = list(model._default_manager.order_by("pk").values())
     return state
 
 
 def records_state(records: list[models.Model]) -> list[tuple[str, Any, dict[str, Any]]]:
-    return [(r._meta.label, r.pk, model_to_dict(type(r).objects.get(pk=r.pk))) for r in records]
+    return [
+        (r._meta.label, r.pk, model_to_dict(type(r)._default_manager.get(pk=r.pk))) for r in records
+    ]
 
 
 # --- building -----------------------------------------------------------------------------
 
 
-def _staff(username: str, role: str | None, *, superuser: bool = False) -> AbstractBaseUser:
-    User = get_user_model()
-    if superuser:
-        return User.objects.create_superuser(username=username, password=PASSWORD)
-    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=True)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def _person(
     *,
-    clerk: AbstractBaseUser,
+    clerk: User,
     name: str,
     birth: date,
     male: bool,
@@ -226,35 +217,26 @@ def _person(
     account_number: str,
     username: str | None,
 ) -> Depositor:
-    dep = gjj_services.depositor_create(
-        name=name,
-        id_number=factories.id_number(birth, male=male),
-        phone=phone,
-        hukou_city="阳泉",
-        actor=clerk,
-    )
-    factories.account(dep, actor=clerk, balance=Decimal("50000.00"), account_number=account_number)
     if username is None:
-        return dep
-    return gjj_services.applicant_signup(
+        return factories.DepositorFactory.create(
+            actor=clerk,
+            name=name,
+            birth=birth,
+            male=male,
+            phone=phone,
+            balance=Decimal("50000.00"),
+            account_number=account_number,
+        )
+    return factories.applicant(
+        clerk,
+        name=name,
+        birth=birth,
+        male=male,
+        phone=phone,
+        account_number=account_number,
         username=username,
         password=PASSWORD,
-        name=name,
-        id_number=dep.id_number,
-        account_number=account_number,
     )
-
-
-def _relate(depositor: Depositor, relative: Depositor, relation: str, clerk: Any) -> FamilyMember:
-    member = gjj_services.family_member_add(
-        depositor=depositor,
-        relation=relation,
-        name=relative.name,
-        id_number=relative.id_number,
-        actor=clerk,
-        evidence="结婚证",
-    )
-    return gjj_services.family_member_verify(member=member, evidence="结婚证", actor=clerk)
 
 
 def _loan_to(stage: str, owner: Depositor, world: World) -> None:
@@ -264,45 +246,13 @@ def _loan_to(stage: str, owner: Depositor, world: World) -> None:
     fields["house_price"] = Decimal(fields["house_price"])
     fields["requested_amount"] = Decimal(fields["requested_amount"])
     fields["purchase_contract_date"] = date.fromisoformat(fields["purchase_contract_date"])
-    app = loan_services.application_create(
-        applicant=owner, actor=owner.user, kind="purchase", **fields
-    )
-    steps = LOAN_STAGES[2 : LOAN_STAGES.index(stage) + 1]
+    app = factories.draft(owner, **fields)
     result: Any = app
-    for step in steps:
-        app.refresh_from_db()
-        match step:
-            case "submitted":
-                result = loan_services.application_submit(
-                    application=app, actor=owner.user, on=TODAY
-                )
-            case "accepted":
-                result = loan_services.application_accept(
-                    application=app, actor=world.clerk, on=TODAY
-                )
-            case "reviewed":
-                result = loan_services.application_review(
-                    application=app, actor=world.reviewer, on=TODAY
-                )
-            case "approved":
-                result = loan_services.application_approve(
-                    application=app, actor=world.approver, on=TODAY
-                )
-            case "signed":
-                result = loan_services.application_sign(
-                    application=app,
-                    actor=world.clerk,
-                    on=TODAY,
-                    amount=app.approved_amount,
-                    term_months=app.term_months,
-                    repayment_method=app.repayment_method,
-                    guarantee_type=GuaranteeType.MORTGAGE,
-                    repayment_day=20,
-                )
-            case "disbursed":
-                result = loan_services.application_disburse(
-                    application=app, actor=world.clerk, on=TODAY
-                )
+    if stage != "draft":
+        staff = factories.Staff(clerk=world.clerk, reviewer=world.reviewer, approver=world.approver)
+        # LOAN_STAGES name the state reached; the builder names the step that reaches it.
+        to = factories.STAGES[LOAN_STAGES.index(stage) - 2]
+        result = factories.advance(app, staff, to=to, dates=dict.fromkeys(factories.STAGES, TODAY))
     app.refresh_from_db()
     world.loan_application = app
     world.loan = result if isinstance(result, Loan) else None
@@ -310,10 +260,10 @@ def _loan_to(stage: str, owner: Depositor, world: World) -> None:
 
 def build_world(stage: str = "draft") -> World:
     """The whole cast, with the owner's loan application at ``stage``."""
-    clerk = _staff("jingban", roles.CLERK)
-    reviewer = _staff("fuhe", roles.REVIEWER)
-    approver = _staff("shenpi", roles.APPROVER)
-    superuser = _staff("admin", None, superuser=True)
+    clerk = factories.make_staff("jingban", Role.CLERK, password=PASSWORD)
+    reviewer = factories.make_staff("fuhe", Role.REVIEWER, password=PASSWORD)
+    approver = factories.make_staff("shenpi", Role.APPROVER, password=PASSWORD)
+    superuser = factories.make_staff("admin", password=PASSWORD, is_superuser=True)
     accounts = {
         "owner": "140300000101",
         "spouse": "140300000102",
@@ -356,8 +306,10 @@ def build_world(stage: str = "draft") -> World:
         account_number=accounts["newcomer"],
         username=None,
     )
-    _relate(owner, spouse, "spouse", clerk)
-    spouse_record_of_owner = _relate(spouse, owner, "spouse", clerk)
+    factories.relate(owner, spouse, "spouse", actor=clerk, evidence="结婚证")
+    spouse_record_of_owner = factories.relate(
+        spouse, owner, "spouse", actor=clerk, evidence="结婚证"
+    )
     child = gjj_services.family_member_add(
         depositor=owner,
         relation="child",
@@ -376,7 +328,8 @@ def build_world(stage: str = "draft") -> World:
         property_address="阳泉市郊区某小区3号楼",
         members=[withdrawal_services.MemberRequest(relation="self", amount=Decimal("10000.00"))],
         on=today,
-        **OWNER_BANK,
+        bank_name=OWNER_BANK["bank_name"],
+        bank_account=OWNER_BANK["bank_account"],
     )
     spouse_withdrawal = withdrawal_services.purchase_application_create(
         applicant=spouse,
@@ -394,7 +347,8 @@ def build_world(stage: str = "draft") -> World:
             ),
         ],
         on=today,
-        **SPOUSE_BANK,
+        bank_name=SPOUSE_BANK["bank_name"],
+        bank_account=SPOUSE_BANK["bank_account"],
     )
     consent = spouse_withdrawal.members.get(depositor=owner)
     world = World(

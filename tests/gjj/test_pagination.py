@@ -6,14 +6,15 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.loans.test_loans_support import applicant, make_staff
+from tests.factories import applicant, make_team
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def api() -> APIClient:
-    dep = applicant(make_staff().clerk)
+    dep = applicant(make_team().clerk)
+    assert dep.user is not None
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=dep.user).key}")
     return client

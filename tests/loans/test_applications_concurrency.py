@@ -10,11 +10,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from gjj.domain import RepaymentMethod
 from gjj.errors import BusinessError
 from loans import services
 from loans.models import LoanApplication, Repayment
-from loans.schedules import RepaymentMethod, build_schedule
-from tests.loans.test_loans_support import advance, applicant, draft, make_staff, spouse_of
+from loans.schedules import build_schedule
+from tests.factories import advance, applicant, draft, make_team, spouse_of
 
 pytestmark = [
     pytest.mark.postgres,
@@ -45,7 +46,7 @@ def race(*calls: Callable[[], object]) -> list[object]:
 
 
 def test_spouses_applying_at_once_get_one_open_application():
-    staff = make_staff()
+    staff = make_team()
     husband = applicant(staff.clerk)
     wife = spouse_of(husband, staff.clerk)
     results = race(lambda: draft(husband), lambda: draft(wife))
@@ -55,8 +56,8 @@ def test_spouses_applying_at_once_get_one_open_application():
 
 
 def test_two_clerks_accepting_at_once_accept_once():
-    staff = make_staff()
-    other = make_staff("t")
+    staff = make_team()
+    other = make_team("t")
     app = draft(applicant(staff.clerk))
     advance(app, staff, to="submit")
     results = race(
@@ -73,7 +74,7 @@ def test_two_clerks_accepting_at_once_accept_once():
 
 
 def test_the_same_installment_paid_twice_at_once_posts_once():
-    staff = make_staff()
+    staff = make_team()
     loan = advance(draft(applicant(staff.clerk)), staff, to="disburse")
     first = build_schedule(
         principal=Decimal("500000.00"),

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from tests.export_support import csv_rows, export, export_url, xlsx_rows
-from tests.loans.test_loans_support import advance, applicant, draft, make_staff, user
+from tests.factories import advance, applicant, draft, make_staff, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -78,15 +78,9 @@ LOAN_HEADERS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Staff users are made with passwords; the production hasher is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff():
-    return make_staff()
+    return make_team()
 
 
 def test_the_queue_exports_exactly_the_overdue_cases(client, staff):
@@ -216,7 +210,7 @@ def test_the_loan_list_shows_masked_ids_and_finds_a_loan_by_application_number(c
 
 def test_a_policy_user_may_not_export_loans(client, staff):
     # Given a 政策管理 user, who has no part in loans
-    client.force_login(user("policy", "政策管理"))
+    client.force_login(make_staff("policy", "政策管理"))
 
     # When they ask for either export
     # Then both are refused

@@ -15,16 +15,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from stdnum.cn import ric
 
-from gjj import roles, services
+from gjj import services
+from gjj.domain import Role
 from gjj.models import Depositor, EntryType, Relation
 
 DEMO_PASSWORD = "Yq-demo-2024!"
 
 STAFF = [
-    ("clerk", "王经办", roles.CLERK),
-    ("reviewer", "李复核", roles.REVIEWER),
-    ("approver", "张审批", roles.APPROVER),
-    ("policy", "赵政策", roles.POLICY_ADMIN),
+    ("clerk", "王经办", Role.CLERK.group_name),
+    ("reviewer", "李复核", Role.REVIEWER.group_name),
+    ("approver", "张审批", Role.APPROVER.group_name),
+    ("policy", "赵政策", Role.POLICY_ADMIN.group_name),
 ]
 
 
