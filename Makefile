@@ -20,7 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	PORT=$(PORT) bin/run
+	DEBUG=$${DEBUG:-1} PORT=$(PORT) bin/run
 
 check: install
 	$(BIN)/ruff check .

@@ -54,10 +54,14 @@ def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, BusinessError):
-        return Response(
+        refusal = Response(
             {"code": exc.code, "message": exc.message, "fields": exc.fields},
             status=exc.status,
         )
+        retry_after = getattr(exc, "retry_after", None)  # e.g. idempotency_in_progress
+        if retry_after is not None:
+            refusal["Retry-After"] = str(retry_after)
+        return refusal
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

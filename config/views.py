@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from django.views.debug import SafeExceptionReporterFilter
+
+
+class SettingsMaskingFilter(SafeExceptionReporterFilter):
+    """The debug page's filter: Django's names, and every setting that holds a URL.
+
+    A URL may carry a password (``DATABASE_URL``, ``CELERY_BROKER_URL``,
+    ``CACHE_URL``, a cache's ``LOCATION``), so all of them are masked.
+    """
+
+    hidden_settings = re.compile(
+        "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL|LOCATION|BROKER|BACKEND",
+        flags=re.IGNORECASE,
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -15,7 +15,17 @@ from rest_framework.views import APIView
 
 from gjj import openapi_examples as examples
 from gjj import services
-from gjj.auth import IsApplicant, acting_user, applicant_depositor
+from gjj.auth import (
+    IsApplicant,
+    LoginLocked,
+    acting_user,
+    applicant_depositor,
+    client_ip,
+    locked_message,
+    login_failed_audit,
+    login_failures_clear,
+)
+from gjj.domain import LoginChannel
 from gjj.errors import BusinessError
 from gjj.selectors import measure_days_left, policy_in_force, today_local
 from gjj.serializers import (
@@ -112,11 +122,18 @@ class LoginView(AuthThrottled):
     def post(self, request: Request) -> Response:
         ser = LoginSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        user = authenticate(request, **ser.validated_data)
+        username = ser.validated_data["username"]
+        # Through authenticate(request=...), so django-axes counts and locks this log-in.
+        user = authenticate(request=request, **ser.validated_data)
         if user is None or not user.is_active:
-            services.login_failure_record(username=ser.validated_data["username"])
+            login_failed_audit(request=request, username=username, channel=LoginChannel.API)
+            if getattr(request, "axes_locked_out", False):
+                message, seconds = locked_message(request)
+                raise LoginLocked(wait=seconds, detail=message)
             raise BusinessError("invalid_credentials", "用户名或密码错误")
-        return Response(TokenSerializer(services.api_token_issue(user=user)).data)
+        token = services.api_token_issue(user=user, client_ip=client_ip(request))
+        login_failures_clear(user=user)
+        return Response(TokenSerializer(token).data)
 
 
 class LogoutView(APIView):

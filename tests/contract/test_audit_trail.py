@@ -346,7 +346,7 @@ def test_log_in_and_log_out_are_audited_on_the_user_without_the_token(make_world
             str(user.pk),
             "13803530001",
             {"token_issued_at": None},
-            {"token_issued_at": issued_at},
+            {"token_issued_at": issued_at, "client_ip": "127.0.0.1"},
             "API 登录",
         ),
         (
@@ -415,11 +415,21 @@ def test_a_refused_log_in_leaves_an_audit_row_without_the_password(make_world, t
         row.old,
         row.new,
         row.reason,
-    ) == ("api_login.failed", None, "anonymous", "auth.user", object_id, shown, None, None, reason)
+    ) == (
+        "login.failed",
+        None,
+        "anonymous",
+        "auth.user",
+        object_id,
+        shown,
+        None,
+        {"client_ip": "127.0.0.1", "channel": "api"},
+        reason,
+    )
     # And it holds neither the password nor the full user name; no user was created
     assert password not in _row_text(row)
     assert username not in _row_text(row)
     assert get_user_model().objects.count() == users
     # And the admin finds it by the masked name, for a superuser and a clerk
     for staff in (world.superuser, world.clerk):
-        assert _found_in_admin(staff, f"{shown} api_login.failed", row)
+        assert _found_in_admin(staff, f"{shown} login.failed", row)

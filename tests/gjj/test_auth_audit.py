@@ -139,17 +139,17 @@ def test_no_token_is_issued_if_the_audit_row_cannot_be_written(applicant, since,
 def test_a_wrong_password_is_recorded_on_the_user_without_an_actor(applicant):
     # Given an active applicant
     # When a log-in with his user name is refused
-    row = services.login_failure_record(username="zhangwei")
+    row = services.login_failure_record(username="zhangwei", client_ip="127.0.0.1", channel="api")
     # Then the row is anonymous, on his user, with the reason
     assert _row(row) == (
-        "api_login.failed",
+        "login.failed",
         None,
         "anonymous",
         "auth.user",
         str(applicant.pk),
         "zhangwei",
         None,
-        None,
+        {"client_ip": "127.0.0.1", "channel": "api"},
         "密码错误",
     )
 
@@ -159,7 +159,7 @@ def test_a_disabled_user_is_recorded_as_disabled(applicant):
     applicant.is_active = False
     applicant.save(update_fields=["is_active"])
     # When a log-in with his user name is refused
-    row = services.login_failure_record(username="zhangwei")
+    row = services.login_failure_record(username="zhangwei", client_ip="127.0.0.1", channel="api")
     # Then the reason says so
     assert (row.object_id, row.reason) == (str(applicant.pk), "用户已停用")
 
@@ -168,7 +168,9 @@ def test_a_mobile_number_as_user_name_is_masked(django_user_model):
     # Given an applicant who signed up with his mobile number
     user = django_user_model.objects.create_user(username="13803530001", password="x")
     # When a log-in with it is refused
-    row = services.login_failure_record(username="13803530001")
+    row = services.login_failure_record(
+        username="13803530001", client_ip="127.0.0.1", channel="api"
+    )
     # Then the row names his user but shows the number masked
     assert (row.object_id, row.object_repr) == (str(user.pk), "138****0001")
     assert "13803530001" not in repr(model_to_dict(row))
@@ -189,17 +191,17 @@ ID_NUMBER = factories.id_number(date(1990, 3, 15))
 def test_an_unknown_user_name_creates_no_user_and_is_masked(django_user_model, username, shown):
     # Given no user of that name (in two cases a mobile or ID number typed as the user name)
     # When a log-in with it is refused
-    row = services.login_failure_record(username=username)
+    row = services.login_failure_record(username=username, client_ip="127.0.0.1", channel="api")
     # Then the row is on no user, shows the name masked, and no user was created
     assert _row(row) == (
-        "api_login.failed",
+        "login.failed",
         None,
         "anonymous",
         "auth.user",
         "",
         shown,
         None,
-        None,
+        {"client_ip": "127.0.0.1", "channel": "api"},
         "用户名不存在",
     )
     assert django_user_model.objects.count() == 0

@@ -416,15 +416,18 @@ def test_the_database_itself_refuses_a_second_open_application(build):
         )
 
 
-def test_the_decision_is_due_three_calendar_days_after_acceptance(build, clerk):
+def test_the_decision_is_due_three_working_days_after_acceptance(build, clerk):
+    # given a rental case accepted on Friday 2025-03-07 (no holiday that week)
     person = build.person("租客")
     app = build.rental(person, "1000.00", on=ON)
     app = services.withdrawal_submit(application=app, actor=clerk, on=ON)
-    app = services.withdrawal_accept(application=app, actor=clerk, on=date(2025, 3, 7))  # Fri
-    assert app.decision_due_on == date(2025, 3, 10)  # Monday: calendar days, weekend included
+    # when
+    app = services.withdrawal_accept(application=app, actor=clerk, on=date(2025, 3, 7))
+    # then: Mon 10, Tue 11, Wed 12 are the three working days (行政许可法 art. 82)
+    assert app.decision_due_on == date(2025, 3, 12)
     overdue = selectors.withdrawal_application_is_overdue
-    assert overdue(application=app, on=date(2025, 3, 10)) is False
-    assert overdue(application=app, on=date(2025, 3, 11)) is True
+    assert overdue(application=app, on=date(2025, 3, 12)) is False
+    assert overdue(application=app, on=date(2025, 3, 13)) is True
 
 
 def test_a_clerk_cancelling_for_the_applicant_must_say_why(build, clerk):
