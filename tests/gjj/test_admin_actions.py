@@ -15,7 +15,6 @@ from gjj.models import (
     AccountStatus,
     AuditLog,
     Depositor,
-    EntryType,
     FamilyMember,
     Home,
     PolicyParameter,
@@ -220,7 +219,7 @@ def entry_of(clerk, *, name: str = "张伟") -> AccountEntry:
     return AccountEntry.objects.get(account__depositor=dep)
 
 
-def test_a_clerk_reverses_an_entry_from_its_page(client, clerk, reviewer):
+def test_a_clerk_asks_for_a_reversal_from_the_entrys_page(client, clerk, reviewer):
     # given: an opening transfer of 1,000.00
     entry = entry_of(clerk)
     assert "/reverse/" not in page(client, reviewer, entry, "accountentry")
@@ -228,14 +227,17 @@ def test_a_clerk_reverses_an_entry_from_its_page(client, clerk, reviewer):
     page(client, clerk, entry, "accountentry")
     resp = client.post(
         f"/admin/gjj/accountentry/{entry.pk}/reverse/",
-        {"reverse-value_date": "2025-03-03", "reverse-reason": "重复入账"},
+        {
+            "reverse-value_date": "2025-03-03",
+            "reverse-reference": "CZ-2025-001",
+            "reverse-reason": "重复入账",
+        },
     )
-    # then: an opposite entry, a zero balance, an audit row
-    assert shown(resp) == ["已冲正该分录"]
-    reversal = AccountEntry.objects.get(reverses=entry)
-    assert (reversal.entry_type, reversal.amount) == (EntryType.REVERSAL, Decimal("-1000.00"))
-    assert ProvidentAccount.objects.get(pk=entry.account_id).balance == Decimal("0.00")
-    [row] = audit_rows(AuditAction.ACCOUNT_ENTRY_REVERSED)
+    # then: a request for a second person, nothing posted yet (domain.md §8)
+    assert shown(resp) == ["已提交冲账申请，待复核人员复核后记账"]
+    assert not AccountEntry.objects.filter(reverses=entry).exists()
+    assert ProvidentAccount.objects.get(pk=entry.account_id).balance == Decimal("1000.00")
+    [row] = audit_rows(AuditAction.MANUAL_POSTING_REQUESTED)
     assert (row.actor, row.reason) == (clerk, "重复入账")
 
 
@@ -248,7 +250,11 @@ def test_a_clerk_may_not_reverse_an_entry_of_their_own_household(client, clerk):
     # when
     resp = client.post(
         f"/admin/gjj/accountentry/{entry.pk}/reverse/",
-        {"reverse-value_date": "2025-03-03", "reverse-reason": "重复入账"},
+        {
+            "reverse-value_date": "2025-03-03",
+            "reverse-reference": "CZ-2025-001",
+            "reverse-reason": "重复入账",
+        },
     )
     # then
     assert shown(resp) == ["不能办理本人或本家庭成员的账务"]

@@ -275,7 +275,7 @@ def test_the_admin_consent_action_refuses_the_applicant_clerk(client, build, fam
 # --- the shared check ---------------------------------------------------------------------
 
 
-def test_user_in_household_is_the_depositor_the_spouse_or_a_named_depositor(
+def test_user_in_household_is_the_recusal_circle_self_spouse_and_parents(
     build, family, clerk, make_staff
 ):
     users = {}
@@ -284,8 +284,8 @@ def test_user_in_household_is_the_depositor_the_spouse_or_a_named_depositor(
     buyer = family["buyer"]
     assert user_in_household(user=users["buyer"], depositor=buyer)
     assert user_in_household(user=users["spouse"], depositor=buyer)
-    assert not user_in_household(user=users["father"], depositor=buyer)  # not the household
-    assert user_in_household(user=users["father"], depositor=buyer, also_ids=[family["father"].pk])
+    # the default circle (GJJ_RECUSAL_CIRCLE) takes in the parents too
+    assert user_in_household(user=users["father"], depositor=buyer)
     assert not user_in_household(user=clerk, depositor=buyer)  # staff with no depositor record
     assert not user_in_household(user=None, depositor=buyer)
     # A marriage that ended leaves the household
