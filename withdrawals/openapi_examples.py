@@ -25,6 +25,7 @@ pair = partial(common.pair, "withdrawals")
 
 PURCHASE_WITH_PARENT_REQUEST: dict[str, Any] = {
     "kind": "purchase",
+    "purchase_number": "晋(2026)阳泉市不动产权第0012345号",
     "price": "1200000.00",
     "contract_date": "2026-02-20",
     "loans_amount": "850000.00",
@@ -39,6 +40,7 @@ PURCHASE_WITH_PARENT_REQUEST: dict[str, Any] = {
 }
 PURCHASE_WITH_CHILD_REQUEST: dict[str, Any] = {
     "kind": "purchase",
+    "purchase_number": "YQ-SP-2026-0306-0302",
     "price": "680000.00",
     "contract_date": "2026-03-06",
     "loans_amount": "450000.00",
@@ -47,7 +49,7 @@ PURCHASE_WITH_CHILD_REQUEST: dict[str, Any] = {
     "bank_account": "6013820500009876543",
     "members": [
         {"relation": "self", "amount": "120000.00"},
-        {"relation": "child", "family_member": 6, "amount": "6500.00"},
+        {"relation": "child", "family_member": 7, "amount": "6500.00"},
     ],
 }
 RENTAL_REQUEST: dict[str, Any] = {
@@ -63,6 +65,7 @@ RENTAL_REQUEST: dict[str, Any] = {
 CANCEL_REQUEST: dict[str, Any] = {"reason": "租赁合同备案信息有误，更正后重新申请"}
 # The query of the purchase limits example.
 PURCHASE_LIMITS_QUERY = {
+    "purchase_number": "晋(2026)阳泉市不动产权第0012345号",
     "price": "1200000.00",
     "contract_date": "2026-02-20",
     "loans_amount": "850000.00",

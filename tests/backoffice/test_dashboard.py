@@ -144,28 +144,41 @@ def test_counts_per_status_are_exact_and_each_links_to_its_filtered_queue(
 def test_deadline_buckets_follow_the_queues_filters_at_the_boundary_days(
     client, freeze, staff, build
 ):
-    # Given loans accepted so that the 15-day deadline falls yesterday, today, in 3 and in 4 days
-    submit = date(2025, 5, 30)
-    late = loan_in(staff, "review", name="昨日到期", submit=submit, accept=date(2025, 5, 31))
-    due_today = loan_in(staff, "accept", name="今日到期", submit=submit, accept=date(2025, 6, 1))
-    due_in_3 = loan_in(staff, "accept", name="三日后", submit=submit, accept=date(2025, 6, 4))
-    loan_in(staff, "accept", name="四日后", submit=submit, accept=date(2025, 6, 5))
-    # and one decided after its deadline passed (no longer pending)
+    # Deadlines are working days, so none falls on Sun 2025-06-15: the latest one before
+    # TODAY (Mon 2025-06-16) is Fri 2025-06-13. 2025 schedule: 端午 Sat May 31-Mon Jun 2 off,
+    # no make-up day, nothing else in May 22-Jun 20.
+    # Given loans accepted so that the 15-working-day deadline falls on the last working day
+    # before today, today, in 3 and in 4 days:
+    #   Thu May 22 -> May 23 (1), 26-30 (6), Jun 3-6 (10), 9-13 (15) -> Fri Jun 13
+    #   Fri May 23 -> May 26-30 (5), Jun 3-6 (9), 9-13 (14), 16 (15) -> Mon Jun 16
+    #   Wed May 28 -> May 29-30 (2), Jun 3-6 (6), 9-13 (11), 16-19 (15) -> Thu Jun 19
+    #   Thu May 29 -> May 30 (1), Jun 3-6 (5), 9-13 (10), 16-20 (15) -> Fri Jun 20
+    submit = date(2025, 5, 22)
+    late = loan_in(staff, "review", name="上一工作日到期", submit=submit, accept=date(2025, 5, 22))
+    due_today = loan_in(staff, "accept", name="今日到期", submit=submit, accept=date(2025, 5, 23))
+    due_in_3 = loan_in(staff, "accept", name="三日后", submit=submit, accept=date(2025, 5, 28))
+    loan_in(staff, "accept", name="四日后", submit=submit, accept=date(2025, 5, 29))
+    # and one decided after its deadline passed (no longer pending): accepted Tue May 20 ->
+    # May 21-23 (3), 26-30 (8), Jun 3-6 (12), 9-11 (15) -> Wed Jun 11; approved Fri Jun 13
     loan_in(
         staff,
         "approve",
         name="已审批",
         submit=date(2025, 5, 19),
         accept=date(2025, 5, 20),
-        review=date(2025, 6, 5),
-        approve=date(2025, 6, 9),
+        review=date(2025, 6, 12),
+        approve=date(2025, 6, 13),
     )
-    # And withdrawals accepted so that the 3-day deadline falls yesterday, today and tomorrow
-    wd_late = rental_in(build, staff, "accepted", name="提取昨日", on=date(2025, 6, 12))
-    wd_today = rental_in(build, staff, "accepted", name="提取今日", on=date(2025, 6, 13))
-    rental_in(build, staff, "accepted", name="提取明日", on=date(2025, 6, 14))
+    # And withdrawals accepted so that the 3-working-day deadline falls on the last working
+    # day before today, today and tomorrow:
+    #   Tue Jun 10 -> Jun 11, 12, 13 -> Fri Jun 13
+    #   Wed Jun 11 -> Jun 12, 13, 16 -> Mon Jun 16
+    #   Thu Jun 12 -> Jun 13, 16, 17 -> Tue Jun 17
+    wd_late = rental_in(build, staff, "accepted", name="提取上一工作日", on=date(2025, 6, 10))
+    wd_today = rental_in(build, staff, "accepted", name="提取今日", on=date(2025, 6, 11))
+    rental_in(build, staff, "accepted", name="提取明日", on=date(2025, 6, 12))
     rental_in(build, staff, "approved", name="提取已核准", on=date(2025, 6, 2))
-    assert (late.deadline_on, wd_late.decision_due_on) == (date(2025, 6, 15), date(2025, 6, 15))
+    assert (late.deadline_on, wd_late.decision_due_on) == (date(2025, 6, 13), date(2025, 6, 13))
 
     # When a clerk opens the start page on 2025-06-16
     html, dash = page(client, staff.clerk)
@@ -174,7 +187,7 @@ def test_deadline_buckets_follow_the_queues_filters_at_the_boundary_days(
     overdue, soon = dash.loans.buckets
     assert (overdue.key, overdue.label, overdue.count) == ("overdue", "已超期", 1)
     assert [(c.number, c.due_on, c.days_left, c.overdue_days) for c in overdue.cases] == [
-        (late.number, date(2025, 6, 15), -1, 1)
+        (late.number, date(2025, 6, 13), -3, 3)
     ]
     assert (soon.key, soon.label, soon.count) == ("due_soon", "3日内到期", 2)
     assert [(c.number, c.days_left) for c in soon.cases] == [
@@ -182,7 +195,7 @@ def test_deadline_buckets_follow_the_queues_filters_at_the_boundary_days(
         (due_in_3.number, 3),
     ]
     assert dash.loans.decision_days == 15
-    # And the withdrawal buckets: overdue yesterday, due today; tomorrow is in neither
+    # And the withdrawal buckets: overdue since Friday, due today; tomorrow is in neither
     wd_overdue, wd_due = dash.withdrawals.buckets
     assert (wd_overdue.label, wd_overdue.count) == ("已逾期未办结", 1)
     assert [c.number for c in wd_overdue.cases] == [wd_late.number]
@@ -194,7 +207,7 @@ def test_deadline_buckets_follow_the_queues_filters_at_the_boundary_days(
     assert f'href="{LOANS}?deadline=overdue" class="late">1件</a>' in html
     assert f'href="{WITHDRAWALS}?overdue=today" class="late">1件</a>' in html
     assert f'href="{LOANS}{late.pk}/change/"' in html
-    assert "已超期1天" in html
+    assert "已超期3天" in html
     assert "今日到期" in html
     assert "剩余3天" in html
     for bucket in (*dash.loans.buckets, *dash.withdrawals.buckets):

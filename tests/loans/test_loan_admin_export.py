@@ -120,7 +120,9 @@ def test_the_queue_exports_exactly_the_overdue_cases(client, staff):
             "2.600",
             "2025-06-03",
             "s-clerk",
-            "2025-06-18",
+            # Accepted Tue 2025-06-03; 15 working days (端午 May 31-Jun 2 already past):
+            # Jun 4-6 (3), 9-13 (8), 16-20 (13), 23-24 (15) -> 2025-06-24
+            "2025-06-24",
             *[""] * 13,
         ],
     ]

@@ -276,6 +276,7 @@ def purchase_body(spouse_fm, **over):
     contract = today_local() - timedelta(days=30)
     return {
         "kind": "purchase",
+        "purchase_number": "YQ-HT-2025-0001",
         "price": "500000.00",
         "contract_date": contract.isoformat(),
         "loans_amount": "400000.00",
