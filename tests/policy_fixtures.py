@@ -23,9 +23,14 @@ from gjj.policy import (
 # Module names that start with a digit: importable only by name.
 _POLICY_SEED = import_module("gjj.migrations.0002_policy_seed")
 _LOAN_RULE_ROWS = import_module("gjj.migrations.0005_loan_rule_rows")
+_POLICY_FIDELITY = import_module("gjj.migrations.0010_policy_fidelity")
 
 # Every parameter row the data migrations of gjj load, in order.
-SEED_PARAMETERS = [*_POLICY_SEED.PARAMETERS, *_LOAN_RULE_ROWS.PARAMETERS]
+SEED_PARAMETERS = [
+    *_POLICY_SEED.PARAMETERS,
+    *_LOAN_RULE_ROWS.PARAMETERS,
+    *_POLICY_FIDELITY.PARAMETERS,
+]
 SEED_RATES = _POLICY_SEED.RATES
 
 

@@ -242,9 +242,10 @@ def test_pf_loan_count_cutoff(on: date, issued: date, counted: int, tier: int) -
 @pytest.mark.parametrize(
     ("property_type", "new_build", "children", "groups", "counted", "tier"),
     [
-        (PropertyType.COMMERCIAL, True, 2, (), 0, 1),
-        (PropertyType.COMMERCIAL, True, 3, (), 0, 1),
-        (PropertyType.COMMERCIAL, True, 0, ("multi_child",), 0, 1),
+        # The deduction lowers the tier, not the count (domain.md §8, scope "tier").
+        (PropertyType.COMMERCIAL, True, 2, (), 1, 1),
+        (PropertyType.COMMERCIAL, True, 3, (), 1, 1),
+        (PropertyType.COMMERCIAL, True, 0, ("multi_child",), 1, 1),
         (PropertyType.COMMERCIAL, True, 1, (), 1, 2),
         (PropertyType.COMMERCIAL, False, 2, (), 1, 2),  # resale: no deduction
         (PropertyType.AFFORDABLE, True, 2, (), 1, 2),  # affordable: no deduction
@@ -273,7 +274,7 @@ def test_multi_child_deduction(
 
 def test_multi_child_deduction_makes_third_home_second() -> None:
     d = quote(homes_owned=2, children=2, new_build=True)
-    assert (d.counted_homes, d.home_tier, d.eligible) == (1, 2, True)
+    assert (d.counted_homes, d.home_tier, d.eligible) == (2, 2, True)
     d = quote(homes_owned=0, children=2, new_build=True)
     assert d.counted_homes == 0  # never below zero
 
@@ -724,6 +725,7 @@ def test_reasons_cover_every_rule_in_order() -> None:
     rules = [r.rule for r in d.reasons]
     expected = [
         "measure",
+        LimitRule.ACCOUNT_STATUS,
         "home_count.homes",
         "home_count.pf_loans",
         "home_tier",

@@ -45,10 +45,10 @@ def test_multi_child_family_second_home_is_quoted_as_first(api):
     # When it buys new commercial housing for 1,000,000 over 30 years on 2025-06-01
     assert resp.status_code == 200
     q = resp.json()
-    # Then the home is its first (one home deducted, the 2014 loan not counted)
+    # Then the home is its first (tier 2 lowered by one, the 2014 loan not counted)
     assert q["eligible"] is True
     assert q["refusal_reasons"] == []
-    assert (q["home_tier"], q["counted_homes"], q["counted_pf_loans"]) == (1, 0, 0)
+    assert (q["home_tier"], q["counted_homes"], q["counted_pf_loans"]) == (1, 1, 0)
     assert q["min_down_payment_ratio"] == "0.20"
     assert q["min_down_payment"] == "200000.00"
     assert q["loan_cap"] == "1000000.00"  # two children: the special cap

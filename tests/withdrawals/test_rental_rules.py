@@ -41,13 +41,20 @@ def test_yearly_cap_by_group_and_date(build, special, on, cap):
     assert allowance.cap.special is (cap == D("18000.00"))
 
 
-def test_the_spouses_membership_gives_the_special_cap(build):
+def test_only_the_spouses_family_group_gives_the_special_cap(build):
+    # given: the tenant's spouse is a 新市民 (personal) — domain.md §8: rental counts
+    # the withdrawing person's own groups and the family's
     tenant = build.person("甲")
     spouse = build.person("乙", male=False)
     build.relate(tenant, spouse, "spouse")
     build.group(spouse, "new_citizen")
+    # when / then: the spouse's personal group does not count
     cap = selectors.rental_cap(depositor=tenant, on=date(2025, 3, 1))
-    assert (cap.amount, cap.groups) == (D("18000.00"), ("new_citizen",))
+    assert (cap.amount, cap.groups) == (D("15000.00"), ())
+    # given a 现役军人家庭 record on the spouse: a family group, it counts
+    build.group(spouse, "military_family")
+    cap = selectors.rental_cap(depositor=tenant, on=date(2025, 3, 1))
+    assert (cap.amount, cap.groups) == (D("18000.00"), ("military_family",))
 
 
 @pytest.mark.parametrize(
@@ -193,7 +200,11 @@ def test_a_household_that_owns_a_home_in_the_city_cannot_draw_for_rent(build, cl
     spouse = build.person("吴十", male=False)
     build.relate(tenant, spouse, "spouse")
     home = gjj_services.home_register(
-        owner=spouse, address="阳泉市矿区某小区", registered_on=date(2020, 1, 1), actor=clerk
+        owner=spouse,
+        address="阳泉市矿区某小区",
+        registered_on=date(2020, 1, 1),
+        actor=clerk,
+        certificate_number="晋(2020)阳泉市不动产权第0000002号",
     )
     with pytest.raises(BusinessError) as err:
         build.rental(tenant, "1000.00", on=date(2025, 3, 1))
@@ -206,6 +217,7 @@ def test_a_household_that_owns_a_home_in_the_city_cannot_draw_for_rent(build, cl
         city="太原",
         registered_on=date(2021, 1, 1),
         actor=clerk,
+        certificate_number="晋(2021)太原市不动产权第0000003号",
     )
     assert build.rental(tenant, "1000.00", on=date(2025, 3, 1)).status == WithdrawalStatus.DRAFT
 
