@@ -101,7 +101,11 @@ def test_one_current_spouse(clerk):
 def test_homes_and_loan_history_are_recorded_and_closed_once(clerk):
     dep = factories.depositor(actor=clerk)
     home = services.home_register(
-        owner=dep, address="阳泉市城区1号", registered_on=date(2020, 1, 1), actor=clerk
+        owner=dep,
+        address="阳泉市城区1号",
+        registered_on=date(2020, 1, 1),
+        actor=clerk,
+        certificate_number="晋(2020)阳泉市不动产权第0000001号",
     )
     services.home_dispose(home=home, disposed_on=date(2023, 1, 1), actor=clerk, reason="出售")
     with pytest.raises(TransitionError):

@@ -168,6 +168,34 @@ class Command(BaseCommand):
             settled_on=date(2022, 6, 10),
             actor=clerk,
         )
+        # 陈强's wife is no depositor here: her home here and her loan in 太原 still count
+        # for their household; the loan was declared by him and awaits a clerk (待核实).
+        wife = services.family_member_add(
+            depositor=cq,
+            relation=Relation.SPOUSE,
+            name="赵桂兰",
+            id_number=demo_id("14030019660905002"),
+            evidence="结婚证",
+            actor=clerk,
+        )
+        wife = services.family_member_verify(member=wife, evidence="结婚证", actor=clerk)
+        services.home_register(
+            member=wife,
+            address="阳泉市矿区桃北东街3号2单元202",
+            registered_on=date(2019, 8, 15),
+            actor=clerk,
+            certificate_number="晋(2019)阳泉市不动产权第0004321号",
+        )
+        services.pf_loan_record_add(
+            member=wife,
+            source="elsewhere",
+            lender="太原市住房公积金管理中心",
+            amount=Decimal("250000.00"),
+            issued_on=date(2016, 3, 1),
+            contract_number="TY2016030101",
+            actor=cq.user,
+            declared=True,
+        )
         services.special_group_grant(
             depositor=ln,
             group="youth",
