@@ -1,7 +1,8 @@
 """Repayment maths (domain.md §6): pure amortization over ``Decimal``.
 
-Every amount is rounded half-up to the fen by ``gjj.money.round_fen``; nothing
+Every amount is computed exactly and rounded once, half-up to the fen; nothing
 here reads policy, so the functions serve quotes, new loans and repricing alike.
+The first period of a loan is charged by actual days (``first_period_from``).
 
 Repricing: to recompute a loan after a rate change, call ``build_schedule``
 with the *outstanding* principal, the *remaining* number of months, the new
@@ -21,7 +22,7 @@ from decimal import ROUND_DOWN, Decimal, localcontext
 from functools import lru_cache
 
 from gjj.domain import RepaymentMethod
-from gjj.money import FEN, monthly_rate, round_fen
+from gjj.money import FEN, interest_for_days, interest_for_month, monthly_rate, round_fen
 
 # Intermediate precision for (1+i)^n: the default 28 digits would already do
 # for 360 months, the margin keeps the fen rounding exact for any input.
@@ -97,7 +98,11 @@ def level_payment(*, principal: Decimal, annual_rate_percent: Decimal, months: i
 def first_payment(
     *, principal: Decimal, annual_rate_percent: Decimal, months: int, method: RepaymentMethod
 ) -> Decimal:
-    """The first (for 等额本金 the largest) monthly payment of a schedule."""
+    """The regular first (for 等额本金 the largest) monthly payment of a schedule.
+
+    It is the loan's stated monthly payment: one month's interest, whatever the
+    length of the first period (domain.md §6).
+    """
     _check(principal, annual_rate_percent, months)
     if RepaymentMethod(method) is RepaymentMethod.EQUAL_INSTALLMENT:
         return level_payment(
@@ -106,7 +111,10 @@ def first_payment(
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         first_principal = min(round_fen(principal / months), principal)
-        return first_principal + round_fen(principal * monthly_rate(annual_rate_percent))
+    # Exact and rounded once: 51,000 at 2.35 % gives 99.875 → 99.88, not 99.87.
+    return first_principal + interest_for_month(
+        amount=principal, annual_rate_percent=annual_rate_percent
+    )
 
 
 def build_schedule(
@@ -117,6 +125,7 @@ def build_schedule(
     method: RepaymentMethod,
     first_due_date: date,
     anchor_day: int | None = None,
+    first_period_from: date | None = None,
 ) -> list[Installment]:
     """The full schedule per domain.md §6.
 
@@ -127,26 +136,41 @@ def build_schedule(
     Due dates run monthly from ``first_due_date`` on ``anchor_day`` (default its
     day), clamped to each month's last day.
 
+    ``first_period_from`` (the disbursement date, for a schedule that starts at
+    the loan's installment 1): installment 1 keeps its regular principal part but
+    its interest runs by actual days from that date, ``P × rate × days / 36000``
+    rounded once (domain.md §6, first period). Without it every month is regular.
+
     For repricing pass the outstanding principal and the remaining months (see
     the module docstring).
     """
     anchor = first_due_date.day if anchor_day is None else anchor_day
-    return [
-        Installment(
-            number=number,
-            due_date=add_months(first_due_date, number - 1, anchor),
-            payment=part + interest,
-            principal=part,
-            interest=interest,
-            outstanding=outstanding,
+    if first_period_from is not None and first_period_from > first_due_date:
+        raise ValueError("首期计息起日不得晚于首期还款日")
+    rows = []
+    for number, part, interest, outstanding in _amortize(
+        principal=principal,
+        annual_rate_percent=annual_rate_percent,
+        months=months,
+        method=method,
+    ):
+        if number == 1 and first_period_from is not None:
+            interest = interest_for_days(
+                amount=principal,
+                annual_rate_percent=annual_rate_percent,
+                days=(first_due_date - first_period_from).days,
+            )
+        rows.append(
+            Installment(
+                number=number,
+                due_date=add_months(first_due_date, number - 1, anchor),
+                payment=part + interest,
+                principal=part,
+                interest=interest,
+                outstanding=outstanding,
+            )
         )
-        for number, part, interest, outstanding in _amortize(
-            principal=principal,
-            annual_rate_percent=annual_rate_percent,
-            months=months,
-            method=method,
-        )
-    ]
+    return rows
 
 
 def _amortize(

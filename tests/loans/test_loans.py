@@ -101,6 +101,7 @@ def test_schedule_v1_is_exactly_build_schedule(staff, dep):
         months=240,
         method=RepaymentMethod.EQUAL_INSTALLMENT,
         first_due_date=date(2025, 7, 20),
+        first_period_from=DATES["disburse"],  # installment 1 by actual days
     )
     rows = selectors.loan_schedule(loan=loan)
     assert [
@@ -124,7 +125,9 @@ def test_equal_principal_loan_keeps_its_first_payment_as_the_installment(staff, 
         method=RepaymentMethod.EQUAL_PRINCIPAL,
     )
     rows = selectors.loan_schedule(loan=loan)
-    assert rows[0].payment == loan.installment_amount == D("3166.66")  # 2083.33 + 1083.33 interest
+    assert loan.installment_amount == D("3166.66")  # 2083.33 + one month's 1083.33 interest
+    # Installment 1 keeps the principal; its interest runs 38 days from disbursement.
+    assert (rows[0].principal, rows[0].interest) == (D("2083.33"), D("1372.22"))
 
 
 def test_a_resale_pays_the_seller(staff, dep):
@@ -175,11 +178,8 @@ def test_disbursement_needs_a_clerk_and_a_date_after_signing(staff, dep):
 def test_loan_selectors_for_the_borrower(staff, dep):
     loan = advance(draft(dep), staff, to="disburse")
     nxt = selectors.loan_next_installment(loan=loan)
-    assert (nxt.number, nxt.due_date, nxt.payment) == (
-        1,
-        date(2025, 7, 20),
-        loan.installment_amount,
-    )
+    # 1,590.61 principal + 38 days' interest (500,000 × 2.60 × 38 / 36000 = 1,372.22)
+    assert (nxt.number, nxt.due_date, nxt.payment) == (1, date(2025, 7, 20), D("2962.83"))
     assert selectors.loan_rate_history(loan=loan) == [
         {
             "effective_on": DATES["disburse"],

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 RATE = D("2.600")
 FIRST_DUE = date(2025, 7, 20)
+DISBURSED = date(2025, 6, 12)  # installment 1 runs 38 days from here (domain.md §6)
 
 
 @pytest.fixture
@@ -40,6 +41,7 @@ def v1() -> list:
         months=240,
         method=RepaymentMethod.EQUAL_INSTALLMENT,
         first_due_date=FIRST_DUE,
+        first_period_from=DISBURSED,
     )
 
 
@@ -76,7 +78,8 @@ def test_a_counter_repayment_settles_one_installment(staff, loan):
     # Then principal and interest are split as scheduled and the loan moves on
     assert (rep.installment_number, rep.due_date, rep.amount) == (1, FIRST_DUE, first.payment)
     assert (rep.principal, rep.interest, rep.source) == (first.principal, first.interest, "counter")
-    assert first.interest == D("1083.33")
+    # 500,000 × 2.60 × 38 / 36000 = 1,372.222…: installment 1 is charged by days
+    assert first.interest == D("1372.22")
     loan.refresh_from_db()
     assert loan.outstanding_principal == D("500000.00") - first.principal
     assert (loan.next_installment_number, loan.next_due_date) == (2, date(2025, 8, 20))
@@ -226,6 +229,58 @@ def test_a_bank_file_may_use_chinese_headers_and_a_bom(staff, loan):
 
 
 @pytest.mark.parametrize(
+    ("column", "cell", "code"),
+    [
+        ("installment", "0_1", "invalid_installment"),
+        ("installment", "\uff11", "invalid_installment"),  # full-width 1
+        ("installment", "+1", "invalid_installment"),
+        ("installment", "\u0661", "invalid_installment"),  # Arabic-Indic 1
+        ("amount", "1.37e3", "invalid_amount"),
+        ("amount", "1E+3", "invalid_amount"),
+        ("amount", "\uff11\uff10\uff10.00", "invalid_amount"),  # full-width 100.00
+        ("amount", "1_000.00", "invalid_amount"),
+        ("amount", "100.001", "invalid_amount"),
+        ("amount", "100.", "invalid_amount"),
+        ("amount", "NaN", "invalid_amount"),
+        ("amount", "Infinity", "invalid_amount"),
+        ("amount", "+100.00", "invalid_amount"),
+        ("amount", "0.00", "invalid_amount"),
+        ("paid_on", "20250720", "invalid_date"),
+        ("paid_on", "2025-W29-7", "invalid_date"),
+        ("paid_on", "\uff12\uff10\uff12\uff15-07-20", "invalid_date"),
+        ("paid_on", "2025-07-20T00:00", "invalid_date"),
+        ("paid_on", "2025-02-30", "invalid_date"),
+    ],
+)
+def test_a_bank_file_parses_strictly_line_by_line(staff, loan, column, cell, code):
+    # given one good line and one line with a cell the strict format refuses
+    first = v1()[0]
+    good = [loan.contract_number, 1, first.payment, "2025-07-20", "OK01"]
+    bad = [loan.contract_number, 2, v1()[1].payment, "2025-08-20", "BAD1"]
+    bad[{"installment": 1, "amount": 2, "paid_on": 3}[column]] = cell
+    # when it is imported
+    with pytest.raises(services.ImportRejected) as err:
+        services.repayments_import(csv_text=_csv([tuple(good), tuple(bad)]), actor=staff.clerk)
+    # then the bad line alone is reported, and nothing is posted
+    assert [(e.line, e.code) for e in err.value.errors] == [(3, code)]
+    assert not Repayment.objects.exists()
+    assert not RepaymentImport.objects.exists()
+
+
+def test_a_bank_line_paying_an_installment_again_is_refused_as_already_paid(staff, loan):
+    # given installment 1 paid at the counter
+    pay(loan, staff, 1)
+    first = v1()[0]
+    text = _csv([(loan.contract_number, 1, first.payment, "2025-07-21", "AGAIN1")])
+    # when the bank file carries it again under another reference
+    with pytest.raises(services.ImportRejected) as err:
+        services.repayments_import(csv_text=text, actor=staff.clerk)
+    # then the line is refused as already paid
+    assert [(e.line, e.code) for e in err.value.errors] == [(2, "already_paid")]
+    assert Repayment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
     ("text", "code"),
     [("", "empty_import"), ("合同编号,期次\n", "invalid_header"), (_csv([]), "empty_import")],
 )
@@ -249,6 +304,7 @@ def test_paying_every_installment_settles_the_loan(staff):
         months=12,
         method=RepaymentMethod.EQUAL_INSTALLMENT,
         first_due_date=FIRST_DUE,
+        first_period_from=DISBURSED,
     )
 
     # When the bank file carries all twelve installments
@@ -327,7 +383,7 @@ def test_prepayment_lowering_the_installment_keeps_the_term(staff, loan):
 
 
 def test_prepayment_shortening_the_term_keeps_the_installment(staff, loan):
-    old_payment = v1()[0].payment
+    old_payment = v1()[1].payment  # the regular one: installment 1 is charged by days
 
     # When 100,000 is prepaid with the term shortened
     pre = _prepaid(loan, staff, "shorten_term")

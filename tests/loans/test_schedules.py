@@ -338,3 +338,54 @@ def test_interest_rounds_exact_halves_up() -> None:
         first_due_date=date(2025, 1, 1),
     )
     assert rows[0].interest == D("0.07")
+
+
+# --- the first period by days (domain.md §6) ------------------------------------------------
+
+
+@pytest.mark.parametrize("method", [EI, EP])
+@pytest.mark.parametrize("days", [10, 28, 31, 56])
+def test_only_installment_one_changes_with_the_first_period(method, days):
+    # given the same loan with and without its first period counted by days
+    due = date(2025, 8, 20)
+    regular = build_schedule(
+        principal=D("50000.00"),
+        annual_rate_percent=D("2.100"),
+        months=60,
+        method=method,
+        first_due_date=due,
+    )
+    by_days = build_schedule(
+        principal=D("50000.00"),
+        annual_rate_percent=D("2.100"),
+        months=60,
+        method=method,
+        first_due_date=due,
+        first_period_from=date.fromordinal(due.toordinal() - days),
+    )
+    # then installment 1 keeps its principal and charges 50,000 × 2.10 × days / 36000
+    exact_fen = D(50000 * 210 * days) / D(36000)  # in fen (the rate 2.10 taken as 210 / 100)
+    assert by_days[0].interest == (exact_fen / 100).quantize(D("0.01"), rounding="ROUND_HALF_UP")
+    assert by_days[0].principal == regular[0].principal
+    assert by_days[0].payment == by_days[0].principal + by_days[0].interest
+    # … and every other installment is the regular one
+    assert by_days[1:] == regular[1:]
+
+
+def test_a_first_period_starting_after_the_due_date_is_refused():
+    with pytest.raises(ValueError, match="首期计息起日"):
+        build_schedule(
+            principal=D("1000.00"),
+            annual_rate_percent=D("2.100"),
+            months=2,
+            method=EI,
+            first_due_date=date(2025, 8, 20),
+            first_period_from=date(2025, 8, 21),
+        )
+
+
+def test_the_first_equal_principal_payment_rounds_its_half_fen_interest_up():
+    # 51,000 at 2.35 %: 51,000 / 36 = 1,416.666… → 1,416.67; 51,000 × 2.35 / 1200 = 99.875 → 99.88
+    assert first_payment(
+        principal=D("51000.00"), annual_rate_percent=D("2.350"), months=36, method=EP
+    ) == D("1516.55")
