@@ -18,10 +18,17 @@ from urllib.parse import urlencode
 from django.db.models import Count, Model, QuerySet
 from django.urls import reverse
 
+from gjj.calendar import calendar_years_missing
 from gjj.domain import SpecialGroup
 from gjj.models import PolicyParameter
 from gjj.policy import Key
-from gjj.selectors import household_homes, measure_days_left, policy_in_force, today_local
+from gjj.selectors import (
+    household_homes,
+    measure_days_left,
+    policy_in_force,
+    special_groups_of,
+    today_local,
+)
 from loans.admin import OverdueFilter as LoanDeadlineFilter
 from loans.models import ApplicationStatus, BatchRun, BatchStatus, LoanApplication
 from loans.repricing import JOB as REPRICING_JOB
@@ -29,7 +36,6 @@ from loans.selectors import loan_applications_near_deadline, loan_applications_o
 from withdrawals.admin import OverdueFilter as WithdrawalDeadlineFilter
 from withdrawals.models import WithdrawalApplication, WithdrawalStatus
 from withdrawals.selectors import (
-    special_groups_for_rental,
     withdrawal_applications_near_deadline,
     withdrawal_applications_overdue,
 )
@@ -175,6 +181,9 @@ class Dashboard:
     batch: BatchSummary | None
     policy: PolicySummary | None
     chart: MonthChart | None
+    # Years (this one and the next) with no holiday schedule: deadlines falling in
+    # them are counted in calendar days (行政许可法 art. 82 fallback, never silent).
+    calendar_missing: tuple[int, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -464,9 +473,9 @@ def month_chart(*, on: date, loans: bool, withdrawals: bool) -> MonthChart:
             homes, codes = w.approved_homes, w.approved_groups
             if homes is None or codes is None:  # approved before these were frozen
                 homes = len(household_homes(depositor=w.applicant, on=w.applied_on))
-                codes = special_groups_for_rental(
-                    depositor=w.applicant, on=w.applied_on, policy=policy_in_force(on=w.applied_on)
-                )
+                codes = {
+                    m.group.value for m in special_groups_of(depositor=w.applicant, on=w.applied_on)
+                }
             tiers.append(([withdrawal_homes_label(homes)], w.amount))
             groups.append((_group_labels(codes), w.amount))
         wd_tier = _series("提取：按申请日家庭住房套数", tiers, ["无房", "1套"])
@@ -499,5 +508,10 @@ def dashboard_for(*, user: Any) -> Dashboard:
             month_chart(on=today, loans=sees_loans, withdrawals=sees_withdrawals)
             if sees_loans or sees_withdrawals
             else None
+        ),
+        calendar_missing=(
+            calendar_years_missing(years=(today.year, today.year + 1))
+            if sees_loans or sees_withdrawals or sees_policy
+            else ()
         ),
     )

@@ -33,16 +33,27 @@ def env_list(name: str, default: str) -> list[str]:
     return [x.strip() for x in os.environ.get(name, default).split(",") if x.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a debug page shows settings and code to whoever hits an error.
+# `make run` asks for it (DEBUG=1) for the embedded demo.
+DEBUG = env_bool("DEBUG", False)
+# A deployment says so with an explicit DEBUG=0: only then are a strong SECRET_KEY,
+# ALLOWED_HOSTS and HTTPS required. Unset (tests, commands on a developer's machine)
+# runs without DEBUG but on localhost with the development key.
+DEPLOYED = os.environ.get("DEBUG") is not None and not DEBUG
 _DEV_SECRET = "django-insecure-development-only-key-not-for-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEPLOYED:
         raise ImproperlyConfigured("生产环境必须设置 SECRET_KEY 环境变量")
     SECRET_KEY = _DEV_SECRET
-elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+elif DEPLOYED and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured("SECRET_KEY 过弱：至少50个字符且足够随机")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if DEPLOYED else "127.0.0.1,localhost,[::1]")
+
+# How many reverse proxies in front of the server append to X-Forwarded-For. The
+# client's address is the entry that many from the right; 0 trusts no header and
+# takes the socket's address, since any client can write the header itself.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,6 +67,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "import_export",
+    "drf_spectacular_sidecar",
+    "axes",
     "gjj",
     "loans",
     "withdrawals",
@@ -64,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.reject_nul_bytes",
+    "config.middleware.api_path_not_found",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,7 +87,30 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns an admin lock-out into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out client or account before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Log-in protection (django-axes), for the admin and the API alike. A client
+# address and an account are each locked after AXES_FAILURE_LIMIT failures, so
+# neither new addresses nor new user names get round it; each further failure
+# doubles the lock (gjj.auth.login_cool_off).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_COOLOFF_TIME = "gjj.auth.login_cool_off"
+LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+LOGIN_LOCK_MAX_HOURS = 24
+AXES_CLIENT_IP_CALLABLE = "gjj.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "gjj.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
 
 ROOT_URLCONF = "config.urls"
 
@@ -94,7 +133,18 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'gjj.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg's pool bounds the connections however many threads serve (the
+    # development server starts one per request): a burst waits for a
+    # connection instead of opening one each and leaving them idle.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+            "timeout": 30,
+        }
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the worker share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -138,6 +188,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gjj.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    # The throttles' client address, by the same rule as TRUSTED_PROXY_COUNT.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {
         "quote": os.environ.get("QUOTE_THROTTLE_RATE", "120/min"),
@@ -152,11 +204,19 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 
 API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))
 
+# 回避 (domain.md §8): whom staff stand aside for; each name is one ring of the
+# case's depositor: self, spouse, parents, children, household (any recorded relative).
+GJJ_RECUSAL_CIRCLE = ["self", "spouse", "parents", "children", "household"]
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "阳泉市住房公积金管理中心 API",
     "DESCRIPTION": "贷款试算、贷款申请与提取业务接口",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from this server's static files: no CDN, and a CSP of 'self'.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "SpecialGroupEnum": "gjj.domain.SpecialGroup.choices",
         "PropertyTypeEnum": "gjj.domain.PropertyType.choices",
@@ -252,7 +312,29 @@ LOGGING = {
     },
 }
 
-if not DEBUG:
+# Content-Security-Policy: everything from this server. The admin and the bundled
+# Swagger UI (its start-up script served as a file) need no outside origin and no
+# inline script; Swagger UI's page and widgets set styles inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# The debug page masks settings whose names match: Django's list, and the URLs
+# that carry a password (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, CACHES' LOCATION).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.views.SettingsMaskingFilter"
+
+if DEPLOYED:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

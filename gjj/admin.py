@@ -17,11 +17,18 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+from gjj import calendar as working_calendar
 from gjj import services
 from gjj.auth import acting_user
-from gjj.domain import Role
+from gjj.domain import ManualPostingAction, ManualPostingKind, ManualPostingStatus, Role
 from gjj.errors import BusinessError
 from gjj.exports import ExportOnlyMixin
+from gjj.ledger import (
+    MANUAL_POSTING_FLOW,
+    manual_posting_approve,
+    manual_posting_reject,
+    manual_posting_request,
+)
 from gjj.masking import mask_id_number
 from gjj.models import (
     AccountEntry,
@@ -31,14 +38,18 @@ from gjj.models import (
     Employer,
     EntryType,
     FamilyMember,
+    Holiday,
     Home,
     LoanRate,
+    ManualPosting,
     PfLoanRecord,
     PolicyParameter,
     ProvidentAccount,
+    RemittanceImport,
     SpecialGroupMembership,
 )
 from gjj.policy import Key
+from gjj.remittance import RemittanceResult, remittance_import
 from gjj.resources import (
     AccountEntryResource,
     AuditLogResource,
@@ -46,7 +57,7 @@ from gjj.resources import (
     ProvidentAccountResource,
 )
 from gjj.selectors import local_city, measure_days_left, policy_in_force, today_local
-from gjj.workflow import actor_has_role, require_not_involved
+from gjj.workflow import actor_has_role, allowed_steps
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -134,6 +145,10 @@ class HomeDisposeForm(ReasonForm):
     field_order = ["disposed_on", "reason"]
 
 
+class PfLoanSettleForm(forms.Form):
+    settled_on = forms.DateField(label="结清日期")
+
+
 class FamilyMemberEndForm(ReasonForm):
     ended_on = forms.DateField(label="终止日期")
     field_order = ["ended_on", "reason"]
@@ -141,7 +156,22 @@ class FamilyMemberEndForm(ReasonForm):
 
 class EntryReverseForm(ReasonForm):
     value_date = forms.DateField(label="冲账记账日期")
-    field_order = ["value_date", "reason"]
+    reference = forms.CharField(label="依据（凭证号）", max_length=64)
+    field_order = ["value_date", "reference", "reason"]
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label="复核意见",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+
+class RemittanceFileForm(forms.Form):
+    file = forms.FileField(label="汇缴文件（CSV）")
+    value_date = forms.DateField(label="记账日期")
 
 
 class AccountStatusForm(ReasonForm):
@@ -181,6 +211,18 @@ def _home_dispose(home: Home, actor: Any, data: dict[str, Any]) -> object:
     )
 
 
+def _home_verify(home: Home, actor: Any, data: dict[str, Any]) -> object:
+    return services.home_verify(home=home, actor=actor)
+
+
+def _pf_loan_record_verify(record: PfLoanRecord, actor: Any, data: dict[str, Any]) -> object:
+    return services.pf_loan_record_verify(record=record, actor=actor)
+
+
+def _pf_loan_record_settle(record: PfLoanRecord, actor: Any, data: dict[str, Any]) -> object:
+    return services.pf_loan_record_settle(record=record, settled_on=data["settled_on"], actor=actor)
+
+
 def _family_member_end(member: FamilyMember, actor: Any, data: dict[str, Any]) -> object:
     return services.family_member_end(
         member=member, ended_on=data["ended_on"], actor=actor, reason=data["reason"]
@@ -193,11 +235,30 @@ def _special_group_revoke(
     return services.special_group_revoke(membership=membership, actor=actor, reason=data["reason"])
 
 
-def _entry_reverse(entry: AccountEntry, actor: Any, data: dict[str, Any]) -> object:
-    # 回避 for now; manual postings will later also need a second person (four-eyes).
-    require_not_involved(actor, entry.account.depositor, noun="账务")
-    return services.account_entry_reverse(
-        entry=entry, value_date=data["value_date"], actor=actor, reason=data["reason"]
+def _entry_reversal_request(entry: AccountEntry, actor: Any, data: dict[str, Any]) -> object:
+    # A 冲账 is a manual posting: it posts only when a second person approves it.
+    return manual_posting_request(
+        account=entry.account,
+        kind=ManualPostingKind.REVERSAL,
+        reverses=entry,
+        value_date=data["value_date"],
+        reason=data["reason"],
+        reference=data["reference"],
+        actor=actor,
+    )
+
+
+def _manual_posting_approve(request: ManualPosting, actor: Any, data: dict[str, Any]) -> object:
+    return manual_posting_approve(request=request, actor=actor, reason=data["reason"])
+
+
+def _manual_posting_reject(request: ManualPosting, actor: Any, data: dict[str, Any]) -> object:
+    return manual_posting_reject(request=request, actor=actor, reason=data["reason"])
+
+
+def _manual_step(action: ManualPostingAction) -> Callable[[Any, Any], bool]:
+    return lambda request, actor: (
+        action in allowed_steps(case=request, actor=actor, flow=MANUAL_POSTING_FLOW)
     )
 
 
@@ -232,6 +293,13 @@ class ObjectAction:
     applies: Callable[[Any], bool]  # whether the object's state still offers the step
     run: Callable[[Any, Any, dict[str, Any]], object]  # (object, actor, cleaned form data)
     initial: Callable[[Any], dict[str, Any]] = _no_initial
+    # Where a workflow decides (several roles, four-eyes): (object, actor) -> offered.
+    offered: Callable[[Any, Any], bool] | None = None
+
+    def may(self, obj: Any, actor: Any) -> bool:
+        if self.offered is not None:
+            return self.offered(obj, actor)
+        return actor_has_role(actor, self.role)
 
 
 class ObjectActionsMixin:
@@ -262,9 +330,7 @@ class ObjectActionsMixin:
 
     def offered_actions(self, request: HttpRequest, obj: Model) -> list[ObjectAction]:
         return [
-            a
-            for a in self.object_actions
-            if actor_has_role(acting_user(request), a.role) and a.applies(obj)
+            a for a in self.object_actions if a.applies(obj) and a.may(obj, acting_user(request))
         ]
 
     def render_change_form(
@@ -297,8 +363,8 @@ class ObjectActionsMixin:
             obj = self.get_object(request, unquote(object_id))
             if obj is None:
                 raise Http404
-            if not self.has_view_permission(request, obj) or not actor_has_role(
-                acting_user(request), action.role
+            if not self.has_view_permission(request, obj) or not action.may(
+                obj, acting_user(request)
             ):
                 raise PermissionDenied
             form = action.form(request.POST, prefix=action.slug)
@@ -463,21 +529,25 @@ class AccountEntryAdmin(ObjectActionsMixin, ExportOnlyMixin, ServiceAdmin):
         "reference",
     )
     list_select_related = ("account", "account__depositor")
-    create_fields = ("account", "entry_type", "amount", "value_date", "withdrawal_reason", "memo")
     date_hierarchy = "value_date"
     resource_classes = (AccountEntryResource,)
     object_actions = (
         ObjectAction(
             slug="reverse",
-            label="冲账",
-            done="已冲正该分录",
+            label="申请冲账",
+            done="已提交冲账申请，待复核人员复核后记账",
             role=Role.CLERK,
             form=EntryReverseForm,
             applies=lambda entry: entry.entry_type != EntryType.REVERSAL,
-            run=_entry_reverse,
+            run=_entry_reversal_request,
             initial=_on_today("value_date"),
         ),
     )
+
+    # Entries come from services only: withdrawals, loans, remittance files, and
+    # manual postings a second person approved (domain.md §8).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     @admin.display(description="姓名", ordering="account__depositor__name")
     def depositor_name(self, obj: AccountEntry) -> str:
@@ -487,8 +557,131 @@ class AccountEntryAdmin(ObjectActionsMixin, ExportOnlyMixin, ServiceAdmin):
     def depositor_id(self, obj: AccountEntry) -> str:
         return mask_id_number(obj.account.depositor.id_number)
 
-    def create(self, request, data):
-        return services.account_entry_post(actor=acting_user(request), **data)
+    def create(self, request: HttpRequest, data: dict[str, Any]) -> Model:
+        raise PermissionDenied  # no add view: see has_add_permission
+
+
+@admin.register(ManualPosting)
+class ManualPostingAdmin(ObjectActionsMixin, ServiceAdmin):
+    list_display = (
+        "id",
+        "account",
+        "kind",
+        "amount",
+        "value_date",
+        "status",
+        "reference",
+        "requested_by",
+        "decided_by",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("account__account_number", "account__depositor__name", "reference")
+    list_select_related = ("account", "requested_by", "decided_by")
+    create_fields = ("account", "kind", "amount", "value_date", "reference", "reason")
+    date_hierarchy = "created_at"
+    object_actions = (
+        ObjectAction(
+            slug="approve",
+            label=ManualPostingAction.APPROVE.label,
+            done="已复核同意并记账",
+            role=Role.REVIEWER,
+            form=DecisionForm,
+            applies=lambda r: r.status == ManualPostingStatus.REQUESTED,
+            run=_manual_posting_approve,
+            offered=_manual_step(ManualPostingAction.APPROVE),
+        ),
+        ObjectAction(
+            slug="reject",
+            label=ManualPostingAction.REJECT.label,
+            done="已退回手工记账申请",
+            role=Role.REVIEWER,
+            form=ReasonForm,
+            applies=lambda r: r.status == ManualPostingStatus.REQUESTED,
+            run=_manual_posting_reject,
+            offered=_manual_step(ManualPostingAction.REJECT),
+        ),
+    )
+
+    def get_form(
+        self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "kind" in form.base_fields:
+            # A reversal is asked for from the entry's own page (申请冲账).
+            form.base_fields["kind"].choices = ManualPostingKind.choices(
+                [ManualPostingKind.SUPPLEMENT, ManualPostingKind.ADJUSTMENT]
+            )
+        return form
+
+    def create(self, request: HttpRequest, data: dict[str, Any]) -> Model:
+        return manual_posting_request(actor=acting_user(request), **data)
+
+
+@admin.register(RemittanceImport)
+class RemittanceImportAdmin(admin.ModelAdmin):
+    list_display = ("id", "employer", "month", "line_count", "total", "imported_by", "imported_at")
+    list_filter = ("month",)
+    search_fields = ("employer__name", "employer__credit_code", "file_name")
+    list_select_related = ("employer", "imported_by")
+    date_hierarchy = "imported_at"
+    change_list_template = "admin/gjj/remittance_changelist.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # files come in through the import page, which calls the service
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="gjj_remittanceimport_import"), *super().get_urls()]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        may = actor_has_role(acting_user(request), Role.CLERK)
+        context = {"remittance_import_url": "import/" if may else None, **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not actor_has_role(acting_user(request), Role.CLERK):
+            raise PermissionDenied
+        result: RemittanceResult | None = None
+        problems: list[str] = []
+        form = RemittanceFileForm(initial={"value_date": today_local()})
+        if request.method == "POST":
+            form = RemittanceFileForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    result = remittance_import(
+                        content=upload.read(),
+                        file_name=upload.name,
+                        value_date=form.cleaned_data["value_date"],
+                        actor=acting_user(request),
+                    )
+                except BusinessError as refusal:
+                    problems = [e["message"] for errs in refusal.fields.values() for e in errs]
+                    self.message_user(request, refusal.message, messages.ERROR)
+                else:
+                    if result.replayed:
+                        self.message_user(request, "该文件已导入过，未重复记账", messages.WARNING)
+                    else:
+                        self.message_user(
+                            request, f"已导入{len(result.entries)}笔汇缴", messages.SUCCESS
+                        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "导入单位汇缴文件",
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+            "problems": problems,
+        }
+        return TemplateResponse(request, "admin/gjj/remittance_import.html", context)
 
 
 @admin.register(FamilyMember)
@@ -539,22 +732,58 @@ class FamilyMemberAdmin(ObjectActionsMixin, MaskedIdMixin, ServiceAdmin):
         self.message_user(request, f"已核验 {done} 条家庭关系")
 
 
+class HouseholdFactAdminMixin:
+    """Shared columns of homes and loan records: whose they are and whether verified."""
+
+    @admin.display(description="核实状态", ordering="verified_at")
+    def verification(self, obj: Home | PfLoanRecord) -> str:
+        return obj.verification_label
+
+
 @admin.register(Home)
-class HomeAdmin(ObjectActionsMixin, ServiceAdmin):
-    list_display = ("address", "owner", "city", "property_type", "registered_on", "disposed_on")
-    list_filter = ("city", "property_type")
-    search_fields = ("address", "owner__name", "owner__id_number", "certificate_number")
-    list_select_related = ("owner",)
-    create_fields = (
-        "owner",
+class HomeAdmin(HouseholdFactAdminMixin, ObjectActionsMixin, ServiceAdmin):
+    list_display = (
         "address",
+        "holder",
         "city",
         "property_type",
         "certificate_number",
         "registered_on",
+        "disposed_on",
+        "verification",
+    )
+    list_filter = ("city", "property_type", ("verified_at", admin.EmptyFieldListFilter))
+    search_fields = (
+        "address",
+        "owner__name",
+        "owner__id_number",
+        "member__name",
+        "member__id_number",
+        "certificate_number",
+        "contract_number",
+    )
+    list_select_related = ("owner", "member", "member__depositor")
+    create_fields = (
+        "owner",
+        "member",
+        "address",
+        "city",
+        "property_type",
+        "certificate_number",
+        "contract_number",
+        "registered_on",
     )
     date_hierarchy = "registered_on"
     object_actions = (
+        ObjectAction(
+            slug="verify",
+            label="核实住房",
+            done="住房信息已核实",
+            role=Role.CLERK,
+            form=forms.Form,
+            applies=lambda home: home.verified_at is None,
+            run=_home_verify,
+        ),
         ObjectAction(
             slug="dispose",
             label="处置房产",
@@ -566,6 +795,10 @@ class HomeAdmin(ObjectActionsMixin, ServiceAdmin):
             initial=_on_today("disposed_on"),
         ),
     )
+
+    @admin.display(description="产权人")
+    def holder(self, obj: Home) -> str:
+        return str(obj.owner) if obj.owner is not None else str(obj.member)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         # The new home's city starts as the center's own (the policy row), as before.
@@ -579,13 +812,28 @@ class HomeAdmin(ObjectActionsMixin, ServiceAdmin):
 
 
 @admin.register(PfLoanRecord)
-class PfLoanRecordAdmin(ServiceAdmin):
-    list_display = ("borrower", "source", "lender", "amount", "issued_on", "settled_on")
-    list_filter = ("source",)
-    search_fields = ("borrower__name", "borrower__id_number", "contract_number")
-    list_select_related = ("borrower",)
+class PfLoanRecordAdmin(HouseholdFactAdminMixin, ObjectActionsMixin, ServiceAdmin):
+    list_display = (
+        "holder",
+        "source",
+        "lender",
+        "amount",
+        "issued_on",
+        "settled_on",
+        "verification",
+    )
+    list_filter = ("source", ("verified_at", admin.EmptyFieldListFilter))
+    search_fields = (
+        "borrower__name",
+        "borrower__id_number",
+        "member__name",
+        "member__id_number",
+        "contract_number",
+    )
+    list_select_related = ("borrower", "member")
     create_fields = (
         "borrower",
+        "member",
         "source",
         "lender",
         "contract_number",
@@ -594,6 +842,31 @@ class PfLoanRecordAdmin(ServiceAdmin):
         "settled_on",
     )
     date_hierarchy = "issued_on"
+    object_actions = (
+        ObjectAction(
+            slug="verify",
+            label="核实贷款记录",
+            done="公积金贷款记录已核实",
+            role=Role.CLERK,
+            form=forms.Form,
+            applies=lambda record: record.verified_at is None,
+            run=_pf_loan_record_verify,
+        ),
+        ObjectAction(
+            slug="settle",
+            label="登记结清",
+            done="已登记贷款结清",
+            role=Role.CLERK,
+            form=PfLoanSettleForm,
+            applies=lambda record: record.settled_on is None,
+            run=_pf_loan_record_settle,
+            initial=_on_today("settled_on"),
+        ),
+    )
+
+    @admin.display(description="借款人")
+    def holder(self, obj: PfLoanRecord) -> str:
+        return obj.holder_name
 
     def create(self, request, data):
         return services.pf_loan_record_add(actor=acting_user(request), **data)
@@ -749,3 +1022,20 @@ class LoanRateAdmin(ExpiryWarningMixin, ServiceAdmin):
 
     def create(self, request, data):
         return services.policy_rate_add(actor=acting_user(request), **data)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(ServiceAdmin):
+    """政策管理 enters a year's published schedule when the built-in calendar lacks it."""
+
+    list_display = ("day", "kind", "name", "document", "created_by")
+    list_filter = ("kind",)
+    search_fields = ("name", "document")
+    create_fields = ("day", "kind", "name", "document")
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return actor_has_role(acting_user(request), Role.POLICY_ADMIN)
+
+    def create(self, request, data):
+        return working_calendar.holiday_add(actor=acting_user(request), **data)

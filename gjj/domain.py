@@ -82,6 +82,17 @@ class SpecialGroup(Labelled):
     MULTI_CHILD = "multi_child", "多子女家庭"
 
 
+class FactCount(Labelled):
+    """Whether a household home or provident loan counts for 套数认定, and why not (§3, §4, §8)."""
+
+    COUNTED = "counted", "计入"
+    DISPOSED = "disposed", "已处置，不计入"
+    OUTSIDE_CITY = "outside_city", "不在本市，不计入"
+    BEFORE_CUTOFF = "before_cutoff", "认贷时间节点（含）前发放，不计入"
+    SZG_FINANCED = "szg_financed", "商转公所涉住房，按购房时认定，不计入"
+    DEDUCTED = "deducted", "多子女家庭购买新建商品住房，核减"
+
+
 class RepaymentMethod(Labelled):
     """还款方式, with the JGJ/T 320-2014 codes."""
 
@@ -134,11 +145,16 @@ class AuditAction(Labelled):
     HOME_DISPOSED = "home.disposed", "处置住房"
     PF_LOAN_RECORD_ADDED = "pf_loan_record.added", "登记公积金贷款记录"
     PF_LOAN_RECORD_SETTLED = "pf_loan_record.settled", "结清公积金贷款记录"
+    HOME_DECLARED = "home.declared", "申报住房"
+    HOME_VERIFIED = "home.verified", "核实住房"
+    PF_LOAN_RECORD_DECLARED = "pf_loan_record.declared", "申报公积金贷款记录"
+    PF_LOAN_RECORD_VERIFIED = "pf_loan_record.verified", "核实公积金贷款记录"
     SPECIAL_GROUP_GRANTED = "special_group.granted", "认定特定群体"
     SPECIAL_GROUP_REVOKED = "special_group.revoked", "撤销特定群体认定"
     POLICY_PARAMETER_ADDED = "policy_parameter.added", "新增政策参数"
     POLICY_PARAMETER_UPDATED = "policy_parameter.updated", "修改政策参数"
     POLICY_RATE_ADDED = "policy_rate.added", "新增贷款利率"
+    HOLIDAY_ADDED = "holiday.added", "录入节假日安排"
     POLICY_CHECKED = "policy.checked", "核查政策参数"
     APPLICANT_SIGNED_UP = "applicant.signed_up", "申请人注册"
     API_LOGIN_SUCCEEDED = "api_login.succeeded", "接口登录"
@@ -172,3 +188,39 @@ class AuditAction(Labelled):
     WITHDRAWAL_MEMBER_CONSENT_RECORDED = "withdrawal_member.consent_recorded", "记录提取人授权"
     WITHDRAWAL_MEMBER_DROPPED = "withdrawal_member.dropped", "提取人退出"
     WITHDRAWAL_PAYMENT_CREATED = "withdrawal_payment.created", "支付提取款"
+    MANUAL_POSTING_REQUESTED = "manual_posting.requested", "提交手工记账申请"
+    MANUAL_POSTING_APPROVED = "manual_posting.approved", "复核同意手工记账"
+    MANUAL_POSTING_REJECTED = "manual_posting.rejected", "退回手工记账申请"
+    REMITTANCE_IMPORTED = "remittance.imported", "导入单位汇缴文件"
+    # Security events; the client's address is in the row's ``new`` as ``client_ip``.
+    LOGIN_SUCCEEDED = "login.succeeded", "登录成功"
+    LOGIN_FAILED = "login.failed", "登录失败"
+    LOGIN_LOCKED_OUT = "login.locked_out", "登录已锁定"
+    API_TOKEN_EXPIRED = "api_token.expired", "接口令牌过期"
+    USER_ACCESS_CHANGED = "user.access_changed", "变更用户角色与权限"
+
+
+class ManualPostingKind(Labelled):
+    """What a clerk may ask to post by hand; withdrawal-type entries are never among them."""
+
+    SUPPLEMENT = "supplement", "手工补缴"
+    ADJUSTMENT = "adjustment", "调账"
+    REVERSAL = "reversal", "冲账"
+
+
+class ManualPostingStatus(Labelled):
+    REQUESTED = "requested", "待复核"
+    POSTED = "posted", "已记账"
+    REJECTED = "rejected", "已退回"
+
+
+class ManualPostingAction(Labelled):
+    APPROVE = "approve", "复核同意并记账"
+    REJECT = "reject", "退回"
+
+
+class LoginChannel(Labelled):
+    """Where a log-in was tried, as the security audit rows name it."""
+
+    ADMIN = "admin", "管理后台"
+    API = "api", "接口"

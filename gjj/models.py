@@ -9,7 +9,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from gjj.domain import PropertyType, Sex, SpecialGroup, TermBand
+from gjj.domain import (
+    ManualPostingKind,
+    ManualPostingStatus,
+    PropertyType,
+    Sex,
+    SpecialGroup,
+    TermBand,
+)
 from gjj.masking import mask_id_number
 from gjj.policy import ValueKind
 
@@ -118,6 +125,7 @@ class EntryType(models.TextChoices):
     TRANSFER_IN = "06", "转入"
     TRANSFER_OUT = "07", "转出"
     REVERSAL = "08", "冲账"
+    ADJUSTMENT = "09", "调账"
 
 
 class WithdrawalReason(models.TextChoices):
@@ -184,6 +192,105 @@ class AccountEntry(models.Model):
         return f"{self.account} {self.get_entry_type_display()} {self.amount}"
 
 
+class ManualPosting(models.Model):
+    """A posting asked for by hand (补缴, 调账, 冲账); it posts only when a second person approves.
+
+    domain.md §8: a reason and a reference, and a second person in another role.
+    """
+
+    account = models.ForeignKey(
+        ProvidentAccount,
+        verbose_name="账户",
+        on_delete=models.PROTECT,
+        related_name="manual_postings",
+    )
+    kind = models.CharField("类别", max_length=12, choices=ManualPostingKind.choices())
+    # Signed, as on the ledger; a reversal's amount is the opposite of the entry it cancels.
+    amount = models.DecimalField("发生额", **MONEY)
+    value_date = models.DateField("记账日期")
+    reverses = models.ForeignKey(
+        AccountEntry,
+        verbose_name="冲正的分录",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal_requests",
+    )
+    reason = models.CharField("原因", max_length=500)
+    reference = models.CharField("依据（凭证号）", max_length=64)
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        choices=ManualPostingStatus.choices(),
+        default=ManualPostingStatus.REQUESTED.value,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="复核人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("复核时间", null=True, blank=True)
+    entry = models.OneToOneField(
+        AccountEntry,
+        verbose_name="记账分录",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="manual_posting",
+    )
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "手工记账申请"
+        verbose_name_plural = "手工记账申请"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="manual_posting_amount_not_zero"),
+            # One open reversal request per entry: a second would post twice.
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=Q(status="requested"),
+                name="manual_posting_one_open_reversal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"手工记账#{self.pk} {self.get_kind_display()} {self.amount}"
+
+
+class RemittanceImport(models.Model):
+    """One employer remittance file (汇缴), imported whole or not at all; one row per file."""
+
+    employer = models.ForeignKey(
+        Employer, verbose_name="缴存单位", on_delete=models.PROTECT, related_name="remittances"
+    )
+    month = models.CharField("缴存月份", max_length=7)
+    file_name = models.CharField("文件名", max_length=200)
+    file_hash = models.CharField("文件摘要（SHA-256）", max_length=64, unique=True)
+    line_count = models.PositiveIntegerField("明细笔数")
+    total = models.DecimalField("合计金额", **MONEY)
+    value_date = models.DateField("记账日期")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "单位汇缴导入"
+        verbose_name_plural = "单位汇缴导入"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.employer} {self.month} 汇缴{self.line_count}笔"
+
+
 class Relation(models.TextChoices):
     SPOUSE = "spouse", "配偶"
     PARENT = "parent", "父母"
@@ -246,16 +353,70 @@ class FamilyMember(models.Model):
         return self.verified_at is not None
 
 
-class Home(models.Model):
-    """A home registered to a member of a household, in the city."""
+class HouseholdFact(models.Model):
+    """A home or provident loan of one household member, with who declared and verified it.
+
+    The holder is a depositor here (``owner``/``borrower``) or a recorded family
+    member (``member``), never both: a spouse or child need not deposit here.
+    """
+
+    member = models.ForeignKey(
+        FamilyMember,
+        verbose_name="家庭成员",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="产权人或借款人不是本中心缴存职工时填写",
+    )
+    # Set when the applicant declared it (API); a clerk's own record is verified at once.
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申报人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField("核实时间", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="核实人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def verification_label(self) -> str:
+        return "已核实" if self.verified_at is not None else "待核实"
+
+
+class Home(HouseholdFact):
+    """A home held by a member of a household (in the city or not: the count filters)."""
 
     owner = models.ForeignKey(
-        Depositor, verbose_name="产权人", on_delete=models.PROTECT, related_name="homes"
+        Depositor,
+        verbose_name="产权人（缴存职工）",
+        on_delete=models.PROTECT,
+        related_name="homes",
+        null=True,
+        blank=True,
     )
     address = models.CharField("房屋坐落", max_length=300)
     # No default: the city is the policy row ``Key.LOCAL_CITY``, read by the service.
     city = models.CharField("所在城市", max_length=50)
     certificate_number = models.CharField("不动产权证号", max_length=60, blank=True)
+    contract_number = models.CharField("购房合同编号", max_length=60, blank=True)
     property_type = models.CharField(
         "房屋性质",
         max_length=12,
@@ -264,26 +425,37 @@ class Home(models.Model):
     )
     registered_on = models.DateField("登记日期")
     disposed_on = models.DateField("转让日期", null=True, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "家庭住房"
         verbose_name_plural = "家庭住房"
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False, member__isnull=True)
+                | Q(owner__isnull=True, member__isnull=False),
+                name="home_one_holder",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.address
 
 
-class PfLoanRecord(models.Model):
-    """Provident-fund loan history of a depositor (this center or elsewhere)."""
+class PfLoanRecord(HouseholdFact):
+    """Provident-fund loan history of a household member (this center or elsewhere)."""
 
     class Source(models.TextChoices):
         OWN = "own", "本中心"
         ELSEWHERE = "elsewhere", "异地中心"
 
     borrower = models.ForeignKey(
-        Depositor, verbose_name="借款人", on_delete=models.PROTECT, related_name="pf_loans"
+        Depositor,
+        verbose_name="借款人（缴存职工）",
+        on_delete=models.PROTECT,
+        related_name="pf_loans",
+        null=True,
+        blank=True,
     )
     source = models.CharField("贷款来源", max_length=10, choices=Source.choices)
     lender = models.CharField("发放机构", max_length=100)
@@ -291,15 +463,26 @@ class PfLoanRecord(models.Model):
     amount = models.DecimalField("贷款金额", **MONEY)
     issued_on = models.DateField("发放日期")
     settled_on = models.DateField("结清日期", null=True, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "公积金贷款记录"
         verbose_name_plural = "公积金贷款记录"
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(borrower__isnull=False, member__isnull=True)
+                | Q(borrower__isnull=True, member__isnull=False),
+                name="pf_loan_one_holder",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.borrower.name} {self.lender} {self.issued_on}"
+        return f"{self.holder_name} {self.lender} {self.issued_on}"
+
+    @property
+    def holder_name(self) -> str:
+        holder = self.borrower if self.borrower_id is not None else self.member
+        return holder.name if holder is not None else ""
 
 
 class SpecialGroupMembership(models.Model):
@@ -472,3 +655,38 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key}"
+
+
+class HolidayKind(models.TextChoices):
+    HOLIDAY = "holiday", "放假（法定节假日及调休）"
+    WORKDAY = "workday", "调休上班"
+
+
+class Holiday(models.Model):
+    """One day of the State Council's yearly holiday schedule, for a year the package lacks.
+
+    A year with any row counts as published; its other Saturdays and Sundays are
+    rest days and its other weekdays working days (行政许可法 art. 82).
+    """
+
+    day = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=HolidayKind.choices)
+    name = models.CharField("节日", max_length=50)
+    document = models.CharField("依据文件", max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}（{self.get_kind_display()}）"

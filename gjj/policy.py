@@ -51,12 +51,16 @@ class Key(StrEnum):
     REPAYMENT_CAPACITY_SHARE = "loan.repayment_capacity_share"
     MIN_CONTINUOUS_DEPOSIT_MONTHS = "loan.min_continuous_deposit_months"
     VOUCHER_COUNTS_AS_OWN_FUNDS = "loan.voucher.counts_as_own_funds"
+    # 正常缴存职工 (52号 art. 2): the JGJ/T 320 account status a borrower needs.
+    REQUIRED_ACCOUNT_STATUS = "loan.account.required_status"
 
     # Loans: home count (套数认定, 认贷).
     MAX_HOME_TIER = "loan.home_count.max_tier"
     PF_LOAN_COUNT_CUTOFF = "loan.home_count.pf_loan_not_counted_on_or_before"
     MULTI_CHILD_MIN_CHILDREN = "loan.multi_child.min_children"
     MULTI_CHILD_HOME_DEDUCTION = "loan.multi_child.home_deduction"
+    # What the deduction lowers: "tier" (the resulting tier) or "home_count".
+    MULTI_CHILD_DEDUCTION_SCOPE = "loan.multi_child.deduction_scope"
     MAX_UNSETTLED_PF_LOANS = "loan.home_count.max_unsettled_pf_loans"
 
     # Loans: term.
@@ -69,6 +73,9 @@ class Key(StrEnum):
     REPRICING_RULE = "rate.repricing.rule"
     REPRICING_KEEP_MAX_TERM_MONTHS = "rate.repricing.keep_rate_max_term_months"
     RATE_TERM_BAND_MONTHS = "rate.term_band.up_to_months"
+
+    # Repayments: the smallest prepayment, and the least principal it may leave.
+    PREPAYMENT_MIN_AMOUNT = "loan.prepayment.min_amount"
 
     # 商转公.
     SZG_ISSUED_ON_OR_BEFORE = "szg.issued_on_or_before"
@@ -97,11 +104,17 @@ class Key(StrEnum):
 # remaining principal and the remaining term of the commercial loan it replaces.
 SZG_REMAINING_PRINCIPAL_AND_TERM = "remaining_principal_and_term"
 
+# The two readings of 52号 art. 3 (domain.md §8): lower the resulting tier, or
+# deduct from the home count only.
+DEDUCTION_SCOPE_TIER = "tier"
+DEDUCTION_SCOPE_HOME_COUNT = "home_count"
+
 # Parameters whose value names a rule, with the rules the code knows: a row
 # naming another is refused when it is entered, not when a loan first meets it.
 RULE_CODES: dict[str, frozenset[str]] = {
     Key.REPRICING_RULE: frozenset({"next_january_1", "next_quarter_start", "immediate"}),
     Key.SZG_LIMITS: frozenset({SZG_REMAINING_PRINCIPAL_AND_TERM}),
+    Key.MULTI_CHILD_DEDUCTION_SCOPE: frozenset({DEDUCTION_SCOPE_TIER, DEDUCTION_SCOPE_HOME_COUNT}),
 }
 
 

@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-from gjj.domain import AuditAction, SpecialGroup, TermBand
+from gjj.domain import AuditAction, Role, SpecialGroup, TermBand
 from gjj.errors import BusinessError, ConflictError, TransitionError
 from gjj.logging import mask_text
 from gjj.models import (
@@ -495,9 +495,24 @@ def family_member_add(
     return member
 
 
+def _require_clerk_not_involved(
+    actor: Actor, depositor: Depositor, *, doing: str, noun: str, also_ids: Iterable[int] = ()
+) -> None:
+    """经办 by group, never ``is_superuser`` (``role_required``); 回避 (``own_application``)."""
+    # gjj.workflow imports this module, so its checks are imported when called.
+    from gjj.workflow import require_not_involved, require_role
+
+    require_role(actor, Role.CLERK, doing=doing)
+    require_not_involved(actor, depositor, noun=noun, also_ids=also_ids)
+
+
 def family_member_verify(*, member: FamilyMember, evidence: str, actor: Actor) -> FamilyMember:
     if actor is None:
         raise BusinessError("actor_required", "核验必须由经办人完成")
+    also = [member.relative_depositor_id] if member.relative_depositor_id else []
+    _require_clerk_not_involved(
+        actor, member.depositor, doing="核验家庭关系", noun="家庭关系核验", also_ids=also
+    )
     if not evidence.strip():
         raise BusinessError("evidence_required", "核验必须注明关系证明材料")
     with transaction.atomic():
@@ -542,37 +557,114 @@ def family_member_end(
     return locked
 
 
+def _fact_holder(*, owner: Depositor | None, member: FamilyMember | None, noun: str) -> Depositor:
+    """The depositor whose household the fact belongs to; exactly one holder is named."""
+    if member is None and owner is not None:
+        return owner
+    if member is None or owner is not None:
+        raise BusinessError("holder_required", f"{noun}须登记在一名缴存职工或一名家庭成员名下")
+    if member.ended_on is not None:
+        raise BusinessError("relation_ended", "该家庭关系已终止")
+    if member.relation == Relation.PARENT:
+        # 套数认定 counts the couple and their minor children only (domain.md §3).
+        raise BusinessError("not_household_member", "父母不属于认定住房套数的家庭成员")
+    return member.depositor
+
+
+def _not_own_household(actor: Actor, household: Depositor, *, noun: str) -> None:
+    # 回避 (domain.md §8), as for every case that touches the actor's household.
+    from gjj.workflow import require_not_involved  # gjj.workflow imports this module
+
+    if actor is not None:
+        require_not_involved(actor, household, noun=noun)
+
+
 def home_register(
     *,
-    owner: Depositor,
     address: str,
     registered_on: date,
     actor: Actor,
+    owner: Depositor | None = None,
+    member: FamilyMember | None = None,
     city: str = "",
     property_type: str = "commercial",
     certificate_number: str = "",
+    contract_number: str = "",
+    declared: bool = False,
 ) -> Home:
+    """Record a household member's home with its 不动产权证 or contract number.
+
+    A clerk's record is verified by that clerk; ``declared`` (the applicant over
+    the API) leaves it 待核实 until a clerk verifies it (``home_verify``).
+    """
+    household = _fact_holder(owner=owner, member=member, noun="住房")
+    if not certificate_number.strip() and not contract_number.strip():
+        raise BusinessError("evidence_required", "住房须登记不动产权证号或购房合同编号")
+    if not declared:
+        _not_own_household(actor, household, noun="家庭住房")
     with transaction.atomic():
+        lock_in_pk_order(Depositor, [household.pk])
         home = Home.objects.create(
             owner=owner,
+            member=member,
             address=address,
             city=city or local_city(on=registered_on),  # blank: the center's own city
             property_type=property_type,
             registered_on=registered_on,
-            certificate_number=certificate_number,
+            certificate_number=certificate_number.strip(),
+            contract_number=contract_number.strip(),
+            declared_by=actor if declared else None,
+            verified_by=None if declared else actor,
+            verified_at=None if declared else timezone.now(),
         )
         audit_record(
             actor=actor,
-            action=AuditAction.HOME_REGISTERED,
+            action=AuditAction.HOME_DECLARED if declared else AuditAction.HOME_REGISTERED,
             obj=home,
-            new=snapshot(home, ["owner_id", "address", "city", "registered_on"]),
+            new=snapshot(
+                home,
+                [
+                    "owner_id",
+                    "member_id",
+                    "address",
+                    "city",
+                    "registered_on",
+                    "certificate_number",
+                    "contract_number",
+                ],
+            ),
         )
     return home
+
+
+def home_verify(*, home: Home, actor: Actor) -> Home:
+    """A clerk verifies a declared home against its evidence (待核实 → 已核实)."""
+    if actor is None:
+        raise BusinessError("actor_required", "核实必须由经办人完成")
+    with transaction.atomic():
+        locked = lock_in_pk_order(Home, [home.pk])[home.pk]
+        household = _fact_holder(owner=locked.owner, member=locked.member, noun="住房")
+        _require_clerk_not_involved(actor, household, doing="核实住房", noun="家庭住房")
+        if locked.verified_at is not None:
+            raise TransitionError("already_verified", "该住房已核实")
+        locked.verified_at = timezone.now()
+        locked.verified_by = actor
+        locked.save(update_fields=["verified_at", "verified_by"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.HOME_VERIFIED,
+            obj=locked,
+            old={"verified": False},
+            new={"verified": True},
+        )
+    return locked
 
 
 def home_dispose(*, home: Home, disposed_on: date, actor: Actor, reason: str) -> Home:
     with transaction.atomic():
         locked = lock_in_pk_order(Home, [home.pk])[home.pk]
+        household = _fact_holder(owner=locked.owner, member=locked.member, noun="住房")
+        _not_own_household(actor, household, noun="家庭住房")
         if locked.disposed_on is not None:
             raise TransitionError("already_disposed", "该住房已登记转让")
         if disposed_on < locked.registered_on:
@@ -592,37 +684,84 @@ def home_dispose(*, home: Home, disposed_on: date, actor: Actor, reason: str) ->
 
 def pf_loan_record_add(
     *,
-    borrower: Depositor,
     source: str,
     lender: str,
     amount: Decimal,
     issued_on: date,
     actor: Actor,
+    borrower: Depositor | None = None,
+    member: FamilyMember | None = None,
     contract_number: str = "",
     settled_on: date | None = None,
+    declared: bool = False,
 ) -> PfLoanRecord:
+    """Record a household member's provident loan: the lending center and the issue date.
+
+    Verified at once when a clerk records it; ``declared`` leaves it 待核实.
+    """
+    household = _fact_holder(owner=borrower, member=member, noun="公积金贷款")
+    PfLoanRecord.Source(source)
+    if not lender.strip():
+        raise BusinessError("evidence_required", "公积金贷款须登记发放机构")
     amount = to_decimal(amount)
     if amount <= 0:
         raise BusinessError("invalid_amount", "贷款金额必须大于零")
     if settled_on is not None and settled_on < issued_on:
         raise BusinessError("invalid_date", "结清日期不能早于发放日期")
     with transaction.atomic():
+        lock_in_pk_order(Depositor, [household.pk])
         record = PfLoanRecord.objects.create(
             borrower=borrower,
+            member=member,
             source=source,
-            lender=lender,
+            lender=lender.strip(),
             amount=round_fen(amount),
             issued_on=issued_on,
             settled_on=settled_on,
-            contract_number=contract_number,
+            contract_number=contract_number.strip(),
+            declared_by=actor if declared else None,
+            verified_by=None if declared else actor,
+            verified_at=None if declared else timezone.now(),
         )
         audit_record(
             actor=actor,
-            action=AuditAction.PF_LOAN_RECORD_ADDED,
+            action=(
+                AuditAction.PF_LOAN_RECORD_DECLARED
+                if declared
+                else AuditAction.PF_LOAN_RECORD_ADDED
+            ),
             obj=record,
-            new=snapshot(record, ["borrower_id", "lender", "amount", "issued_on", "settled_on"]),
+            new=snapshot(
+                record,
+                ["borrower_id", "member_id", "lender", "amount", "issued_on", "settled_on"],
+            ),
         )
     return record
+
+
+def pf_loan_record_verify(*, record: PfLoanRecord, actor: Actor) -> PfLoanRecord:
+    """A clerk verifies a declared provident loan (待核实 → 已核实)."""
+    if actor is None:
+        raise BusinessError("actor_required", "核实必须由经办人完成")
+    with transaction.atomic():
+        locked = lock_in_pk_order(PfLoanRecord, [record.pk])[record.pk]
+        household = _fact_holder(owner=locked.borrower, member=locked.member, noun="公积金贷款")
+        _require_clerk_not_involved(
+            actor, household, doing="核实公积金贷款记录", noun="公积金贷款记录"
+        )
+        if locked.verified_at is not None:
+            raise TransitionError("already_verified", "该贷款记录已核实")
+        locked.verified_at = timezone.now()
+        locked.verified_by = actor
+        locked.save(update_fields=["verified_at", "verified_by"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.PF_LOAN_RECORD_VERIFIED,
+            obj=locked,
+            old={"verified": False},
+            new={"verified": True},
+        )
+    return locked
 
 
 def pf_loan_record_settle(*, record: PfLoanRecord, settled_on: date, actor: Actor) -> PfLoanRecord:
@@ -656,6 +795,7 @@ def special_group_grant(
     SpecialGroup(group)
     if actor is None:
         raise BusinessError("actor_required", "特定群体须由经办人认定")
+    _require_clerk_not_involved(actor, depositor, doing="认定特定群体", noun="特定群体认定")
     if not evidence.strip():
         raise BusinessError("evidence_required", "特定群体认定必须注明依据")
     if valid_to is not None and valid_to < valid_from:
@@ -961,7 +1101,7 @@ def _token_issued_at(token: Token | None) -> str | None:
     return token.created.isoformat() if token is not None else None
 
 
-def api_token_issue(*, user: User, reason: str = "API 登录") -> Token:
+def api_token_issue(*, user: User, reason: str = "API 登录", client_ip: str = "") -> Token:
     """Issue the user's one live token (a new log-in ends the old one) and audit it."""
     with transaction.atomic():
         # Concurrent log-ins of one user queue here instead of racing for the one token.
@@ -975,7 +1115,10 @@ def api_token_issue(*, user: User, reason: str = "API 登录") -> Token:
             action=AuditAction.API_LOGIN_SUCCEEDED,
             obj=user,
             old={"token_issued_at": _token_issued_at(previous)},
-            new={"token_issued_at": _token_issued_at(token)},
+            new={
+                "token_issued_at": _token_issued_at(token),
+                **({"client_ip": client_ip} if client_ip else {}),
+            },
             reason=reason,
         )
     return token
@@ -998,8 +1141,8 @@ def api_token_revoke(*, user: User, reason: str = "API 退出登录") -> None:
         )
 
 
-def login_failure_record(*, username: str) -> AuditLog:
-    """Audit a refused log-in: the user it named, if one exists, and why it failed.
+def login_failure_record(*, username: str, client_ip: str, channel: str) -> AuditLog:
+    """Audit a refused log-in (admin or API): the user it named, if one exists, and why.
 
     Nothing else is written: no user is created for an unknown name. The name as
     typed is stored masked, since people type their ID or mobile number there.
@@ -1020,8 +1163,9 @@ def login_failure_record(*, username: str) -> AuditLog:
         return audit_record(
             actor=None,
             actor_label="anonymous",
-            action=AuditAction.API_LOGIN_FAILED,
+            action=AuditAction.LOGIN_FAILED,
             obj=target,
             object_repr=masked,
+            new={"client_ip": client_ip, "channel": channel},
             reason=reason,
         )

@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 
 from gjj.domain import (
     LOANABLE_PROPERTY_TYPES,
+    FactCount,
     Labelled,
     PropertyType,
     RepaymentMethod,
@@ -48,6 +49,7 @@ from gjj.domain import (
 )
 from gjj.money import FEN, round_fen, to_decimal
 from gjj.policy import (
+    DEDUCTION_SCOPE_HOME_COUNT,
     SZG_REMAINING_PRINCIPAL_AND_TERM,
     Citation,
     Key,
@@ -71,6 +73,7 @@ class RefusalCode(Labelled):
     VOUCHER_EXCEEDS_PRICE = "voucher_exceeds_price", "房票面额超过房价"
     TERM_EXCEEDS_LIMIT = "term_exceeds_limit", "贷款期限超过可贷最长期限"
     INSUFFICIENT_DEPOSIT_MONTHS = "insufficient_deposit_months", "连续缴存月数不足"
+    ACCOUNT_NOT_NORMAL = "account_not_normal", "借款人账户非正常缴存状态"
     SZG_INELIGIBLE = "szg_ineligible", "不符合商转公条件"
     AMOUNT_EXCEEDS_LIMIT = "amount_exceeds_limit", "申请金额超过可贷最高额"
     NO_LOANABLE_AMOUNT = "no_loanable_amount", "可贷金额为0"
@@ -93,6 +96,7 @@ class LimitRule(Labelled):
     TERM_RETIREMENT = "term.retirement", "法定退休年龄"
     TERM_SZG = "term.szg_remaining", "商转公商业贷款剩余期限"
     DEPOSIT_MONTHS = "deposit.min_months", "连续缴存月数下限"
+    ACCOUNT_STATUS = "deposit.account_status", "账户状态须为正常"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +141,8 @@ _KEY_LABELS: dict[str, str] = {
     Key.PF_LOAN_COUNT_CUTOFF: "公积金贷款次数认定截止日",
     Key.MULTI_CHILD_MIN_CHILDREN: "多子女家庭子女数",
     Key.MULTI_CHILD_HOME_DEDUCTION: "多子女家庭核减住房套数",
+    Key.MULTI_CHILD_DEDUCTION_SCOPE: "多子女家庭核减的对象",
+    Key.REQUIRED_ACCOUNT_STATUS: "贷款须具备的个人账户状态",
     Key.MAX_UNSETTLED_PF_LOANS: "未结清住房公积金贷款笔数上限",
     Key.MAX_TERM_MONTHS: "贷款最长期限",
     Key.RETIREMENT_EXTRA_YEARS: "贷款到期超过法定退休年龄的年限",
@@ -161,6 +167,20 @@ class PriorPfLoan:
 
     issued_on: date
     settled: bool = True
+    label: str = ""  # whose loan and its evidence, for the decision's reasons
+
+
+@dataclass(frozen=True)
+class HomeEvidence:
+    """A home on the household's record: whose, its evidence, and whether it is held.
+
+    ``count`` is COUNTED for a home held in the city on the date (those make
+    ``homes_owned``), else why the record leaves it out (disposed, elsewhere).
+    """
+
+    label: str
+    count: FactCount = FactCount.COUNTED
+    financed: bool = False  # the home a 商转公 application refinances
 
 
 @dataclass(frozen=True)
@@ -201,8 +221,12 @@ class LoanFacts:
     birth_date: date | None = None
     sex: str | None = None
     account_balance: Decimal | None = None
-    monthly_income: Decimal | None = None
+    monthly_income: Decimal | None = None  # household: borrower + co-borrowing spouse
     continuous_deposit_months: int | None = None
+    account_status: str | None = None  # JGJ/T 320 个人账户状态 code; None: not known
+    account_status_label: str = ""
+    special_group_basis: tuple[str, ...] = ()  # why each group applies, for the reasons
+    home_evidence: tuple[HomeEvidence, ...] = ()  # the homes on record, for the reasons
 
     def __post_init__(self) -> None:
         # Normalise once so the rules can rely on exact types.
@@ -211,6 +235,8 @@ class LoanFacts:
         setattr_(self, "repayment_method", RepaymentMethod(self.repayment_method))
         setattr_(self, "prior_pf_loans", tuple(self.prior_pf_loans))
         setattr_(self, "special_groups", frozenset(SpecialGroup(g) for g in self.special_groups))
+        setattr_(self, "special_group_basis", tuple(self.special_group_basis))
+        setattr_(self, "home_evidence", tuple(self.home_evidence))
         for name in (
             "house_price",
             "loan_amount",
@@ -273,13 +299,18 @@ class Refusal(NamedTuple):
 
 @dataclass(frozen=True)
 class HomeTier:
-    """套数认定 result. ``tier`` is 1 + max(counted homes, counted pf loans)."""
+    """套数认定 result: ``tier`` is 1 + max(counted homes, counted pf loans), less the deduction.
+
+    ``multi_child_deduction`` is what the 多子女 rule took off: from the tier
+    (scope "tier") or from the homes (scope "home_count").
+    """
 
     counted_homes: int
     counted_pf_loans: int
     tier: int
     max_tier: int | None
     multi_child_deduction: int
+    deduction_scope: str
     szg_home_excluded: int
     pf_loans_not_counted: int
     unsettled_pf_loans: int
@@ -473,24 +504,35 @@ def counted_home_tier(facts: LoanFacts, policy: PolicySnapshot) -> HomeTier:
         homes -= 1
     deduction = 0
     deduction_pv = _set(policy, Key.MULTI_CHILD_HOME_DEDUCTION)
-    if (
+    applies = (
         deduction_pv is not None
         and facts.property_type is PropertyType.COMMERCIAL
         and facts.new_build
         and is_multi_child(
             children=facts.children, special_groups=facts.special_groups, policy=policy
         )
-    ):
+    )
+    scope_pv = _set(policy, Key.MULTI_CHILD_DEDUCTION_SCOPE)
+    # "tier" unless the center chose the narrower reading (domain.md §8).
+    scope = str(scope_pv.value) if scope_pv is not None else "tier"
+    loans, skipped = counted_pf_loans(facts.prior_pf_loans, policy)
+    if applies and deduction_pv is not None and scope == DEDUCTION_SCOPE_HOME_COUNT:
         deduction = min(int(deduction_pv.value), homes)  # never below 0 homes
         homes -= deduction
-    loans, skipped = counted_pf_loans(facts.prior_pf_loans, policy)
+    tier = 1 + max(homes, loans)
+    if applies and deduction_pv is not None and scope != DEDUCTION_SCOPE_HOME_COUNT:
+        # 52号 art. 3: the second and third homes take first- and second-home
+        # terms, whether homes or counted loans set the tier; never below tier 1.
+        deduction = min(int(deduction_pv.value), tier - 1)
+        tier -= deduction
     max_tier = _set(policy, Key.MAX_HOME_TIER)
     return HomeTier(
         counted_homes=homes,
         counted_pf_loans=loans,
-        tier=1 + max(homes, loans),
+        tier=tier,
         max_tier=int(max_tier.value) if max_tier is not None else None,
         multi_child_deduction=deduction,
+        deduction_scope=scope,
         szg_home_excluded=szg_excluded,
         pf_loans_not_counted=skipped,
         unsettled_pf_loans=sum(1 for p in facts.prior_pf_loans if not p.settled),
@@ -587,7 +629,7 @@ class _Run:
         self._applied(rule, str(months), message, cite)
 
     def requirement(
-        self, rule: LimitRule, value: int, message: str, cite: Citation | None = None
+        self, rule: LimitRule, value: object, message: str, cite: Citation | None = None
     ) -> None:
         """A condition applied (not a bound on amount or term), shown with the limits."""
         self._applied(rule, str(value), message, cite)
@@ -703,8 +745,9 @@ def _rule_home_tier(facts: LoanFacts, run: _Run) -> HomeTier:
     deduction_cite = None
     if ht.szg_home_excluded:
         parts.append("商转公所涉住房不计入（按购房时认定）")
-    if ht.multi_child_deduction:
-        deduction_pv = _set(policy, Key.MULTI_CHILD_HOME_DEDUCTION)
+    deduction_pv = _set(policy, Key.MULTI_CHILD_HOME_DEDUCTION)
+    by_tier = ht.deduction_scope != DEDUCTION_SCOPE_HOME_COUNT
+    if ht.multi_child_deduction and not by_tier:
         deduction_cite = deduction_pv.citation if deduction_pv else None
         parts.append(f"二孩及以上多子女家庭购买新建商品住房，核减{ht.multi_child_deduction}套")
     parts.append(f"认定{ht.counted_homes}套")
@@ -723,14 +766,21 @@ def _rule_home_tier(facts: LoanFacts, run: _Run) -> HomeTier:
         run.reason("home_count.pf_loans", ht.counted_pf_loans, msg)
 
     max_pv = run.require(Key.MAX_HOME_TIER)
-    if max_pv is not None:
+    if ht.multi_child_deduction and by_tier and deduction_pv is not None:
+        scope_pv = _set(policy, Key.MULTI_CHILD_DEDUCTION_SCOPE)
+        before = ht.tier + ht.multi_child_deduction
         run.reason(
-            "home_tier",
+            "home_tier.multi_child",
             ht.tier,
-            f"按1+max(住房{ht.counted_homes}套, 公积金贷款{ht.counted_pf_loans}笔)"
-            f"认定为第{ht.tier}套住房",
-            max_pv.citation,
+            f"二孩及以上多子女家庭购买新建商品住房，认定套数核减{ht.multi_child_deduction}套："
+            f"由第{before}套降为第{ht.tier}套",
+            (scope_pv or deduction_pv).citation,
         )
+    if max_pv is not None:
+        basis = f"按1+max(住房{ht.counted_homes}套, 公积金贷款{ht.counted_pf_loans}笔)"
+        if ht.multi_child_deduction and by_tier:
+            basis += f"−核减{ht.multi_child_deduction}套"
+        run.reason("home_tier", ht.tier, f"{basis}认定为第{ht.tier}套住房", max_pv.citation)
         if not ht.within_max:
             run.refuse(
                 RefusalCode.HOME_TIER_EXCEEDED,
@@ -755,7 +805,36 @@ def _rule_home_tier(facts: LoanFacts, run: _Run) -> HomeTier:
                 else f"家庭有{unsettled}笔住房公积金贷款未结清，超过{allowed}笔，不予贷款",
                 allowed_pv.citation,
             )
+    _rule_home_evidence(facts, ht, run)
     return ht
+
+
+def _rule_home_evidence(facts: LoanFacts, ht: HomeTier, run: _Run) -> None:
+    """Each home and provident loan on record: counted or left out, and why (§3, §4, §8)."""
+    held = [h for h in facts.home_evidence if h.count is FactCount.COUNTED]
+    verdict: dict[int, FactCount] = {}
+    if ht.szg_home_excluded and held:
+        financed = next((h for h in held if h.financed), held[-1])
+        verdict[id(financed)] = FactCount.SZG_FINANCED
+        held.remove(financed)
+    if ht.deduction_scope == DEDUCTION_SCOPE_HOME_COUNT and ht.multi_child_deduction:
+        for home in held[len(held) - ht.multi_child_deduction :]:
+            verdict[id(home)] = FactCount.DEDUCTED
+    for home in facts.home_evidence:
+        count = verdict.get(id(home), home.count)
+        run.reason("home_count.home", count.value, f"{home.label}：{count.label}")
+    cutoff = _set(run.policy, Key.PF_LOAN_COUNT_CUTOFF)
+    for loan in facts.prior_pf_loans:
+        if not loan.label:
+            continue
+        before = cutoff is not None and loan.issued_on <= cutoff.value
+        count = FactCount.BEFORE_CUTOFF if before else FactCount.COUNTED
+        run.reason(
+            "home_count.pf_loan",
+            count.value,
+            f"{loan.label}：{count.label}",
+            cutoff.citation if before and cutoff is not None else None,
+        )
 
 
 def _rule_down_payment(
@@ -818,10 +897,11 @@ def _rule_cap(facts: LoanFacts, run: _Run) -> Decimal | None:
         children=facts.children, special_groups=facts.special_groups, policy=policy
     )
     if groups:
+        why = f"（{'；'.join(facts.special_group_basis)}）" if facts.special_group_basis else ""
         run.reason(
             "special_groups",
             ",".join(sorted(g.value for g in groups)),
-            f"特定群体：{_groups_text(groups)}",
+            f"特定群体：{_groups_text(groups)}{why}",
         )
     cap_pv, qualifying = loan_cap_for(
         children=facts.children, special_groups=facts.special_groups, policy=policy
@@ -1042,6 +1122,34 @@ def _rule_optional(facts: LoanFacts, rate: RateValue | None, run: _Run) -> None:
             )
 
 
+def _rule_account(facts: LoanFacts, run: _Run) -> None:
+    """正常缴存职工 (52号 art. 2): the borrower's account in the status the row names."""
+    required = _set(run.policy, Key.REQUIRED_ACCOUNT_STATUS)
+    if required is None:
+        return  # no row in force: the measure's other rows say what is missing
+    code = str(required.value)
+    if facts.account_status is None:
+        run.skip(
+            LimitRule.ACCOUNT_STATUS,
+            f"账户状态：未核对借款人账户，受理申请时核对（须为{code}正常）",
+            required.citation,
+        )
+        return
+    status = f"{facts.account_status_label or facts.account_status}（{facts.account_status}）"
+    run.requirement(
+        LimitRule.ACCOUNT_STATUS,
+        facts.account_status,
+        f"借款人个人账户状态须为正常（{code}），现为{status}",
+        required.citation,
+    )
+    if facts.account_status != code:
+        run.refuse(
+            RefusalCode.ACCOUNT_NOT_NORMAL,
+            f"借款人个人账户状态为{status}，非正常缴存职工，不予贷款",
+            required.citation,
+        )
+
+
 def _rule_szg(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> bool:
     """商转公 eligibility and its amount limit; returns False if a limit is missing."""
     loan = facts.commercial_loan
@@ -1104,6 +1212,7 @@ def decide(facts: LoanFacts, policy: PolicySnapshot) -> Decision:
     run = _Run(policy)
     _check_inputs(facts, run)
     _rule_measure(run)
+    _rule_account(facts, run)
     ht = _rule_home_tier(facts, run)
     tier = ht.tier if ht.within_max else None
     ratio, min_down, price_done = _rule_down_payment(facts, tier, run)

@@ -131,7 +131,10 @@ class LoanApplication(models.Model):
         choices=RepaymentMethod.choices(),
         default=RepaymentMethod.EQUAL_INSTALLMENT.value,
     )
-    monthly_income = models.DecimalField("家庭月收入", null=True, blank=True, **MONEY)
+    # Borrower plus co-borrowing spouse: the income of the capacity limit (domain.md §8).
+    monthly_income = models.DecimalField(
+        "借款人及共同借款配偶月收入合计", null=True, blank=True, **MONEY
+    )
 
     # Frozen on submission: the engine's decision on the household's facts that day.
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)

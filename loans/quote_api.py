@@ -6,6 +6,7 @@ force on ``as_of`` comes from the cached snapshot, and the engine decides.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -27,7 +28,7 @@ from gjj.fields import (
 )
 from gjj.parsers import JSONParser
 from gjj.renderers import OrjsonRenderer
-from gjj.selectors import policy_in_force, today_local
+from gjj.selectors import policy_in_force, today_local, youth_membership
 from gjj.serializers import ErrorSerializer
 from gjj.throttling import FixedWindowScopedThrottle
 from loans.engine import (
@@ -85,7 +86,10 @@ class QuoteRequestSerializer(serializers.Serializer):
         help_text="性别，可不填；有出生日期而不填性别时，按两者中较早的法定退休年龄限制期限",
     )
     account_balance = MoneyField(required=False, help_text="账户余额（元）")
-    monthly_income = MoneyField(required=False, help_text="家庭月收入（元）")
+    monthly_income = MoneyField(
+        required=False,
+        help_text="借款人及共同借款配偶月收入合计（元）；不填则不适用还款能力限额，并在答复中说明",
+    )
     continuous_deposit_months = StrictIntegerField(min_value=0, max_value=720, required=False)
 
     def to_facts(self) -> tuple[date, LoanFacts]:
@@ -203,7 +207,20 @@ def quote_decide(request: Request) -> Decision:
     ser = QuoteRequestSerializer(data=request.data)
     ser.is_valid(raise_exception=True)
     on, facts = ser.to_facts()
-    decision = decide(facts, policy_in_force(on=on))
+    policy = policy_in_force(on=on)
+    # 青年人 follows from the birth date by the one special-group rule, claimed or not.
+    youth = (
+        youth_membership(name="申请人", birth_date=facts.birth_date, on=on, policy=policy)
+        if facts.birth_date is not None and facts.birth_date <= on
+        else None
+    )
+    if youth is not None:
+        facts = dataclasses.replace(
+            facts,
+            special_groups=facts.special_groups | {youth.group},
+            special_group_basis=(youth.basis,),
+        )
+    decision = decide(facts, policy)
     fields = decision.input_errors()
     if fields:
         raise BusinessError.for_fields("invalid", fields)

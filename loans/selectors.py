@@ -6,21 +6,17 @@ engine's ``LoanFacts``. Documented choices:
 * Household: the applicant and the current spouse who is a depositor, plus
   anyone who has recorded *the applicant* as their current spouse, so a
   one-sided spouse record still joins the couple (gjj's ``household_ids``).
-* Homes: ``household_homes`` on the date (registered, not disposed, in the
-  city of ``Key.LOCAL_CITY``).
-* Prior provident loans: ``household_pf_loans`` (``PfLoanRecord``: the center's
-  history, including this center's own disbursed loans), only those issued on
-  or before the date; "settled" means settled on or before the date.
-* Special groups: the verified memberships valid on the date
-  (``household_special_groups``, both spouses) plus two derived ones —
-  青年人 when the applicant (or the co-borrowing spouse) is at most
-  ``Key.YOUTH_MAX_AGE`` years old on the date, and 新市民 when the applicant
-  (or the co-borrowing spouse, if a depositor) has no local hukou or settled
-  there less than ``Key.NEW_CITIZEN_MAX_HUKOU_YEARS`` years before the date.
-  A blank hukou city is "not recorded", not "no local hukou": nothing is
-  derived from it. A parameter with no row in force derives nothing.
+* Homes and prior provident loans: ``household_housing`` on the date — every
+  member's (the couple, depositors here or not, and their minor children):
+  homes held in the city of ``Key.LOCAL_CITY``, loans issued on or before the
+  date ("settled" means settled on or before it, this center's own included).
+  Each goes to the engine with its evidence, so the decision lists them.
+* Special groups: ``gjj.selectors.special_groups_of`` on the date — personal
+  groups of the applicant and the co-borrowing spouse only, family groups of
+  the household (domain.md §8); each membership's basis goes into the reasons.
 * Birth date and sex (retirement limit on the term) are the applicant's;
-  account balance and continuous deposit months are the applicant's account.
+  account status and balance are the applicant's account, continuous deposit
+  months are counted from its monthly 汇缴 entries up to the date.
 """
 
 from __future__ import annotations
@@ -32,18 +28,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from gjj.domain import PropertyType, RepaymentMethod, SpecialGroup
+from gjj.domain import PropertyType, RepaymentMethod
 from gjj.models import Depositor, FamilyMember, ProvidentAccount, Relation
-from gjj.policy import Key, PolicySnapshot
+from gjj.policy import PolicySnapshot
 from gjj.selectors import (
+    account_continuous_deposit_months,
     household_children,
-    household_homes,
+    household_housing,
     household_ids,
-    household_pf_loans,
-    household_special_groups,
     policy_in_force,
+    special_group_codes,
+    special_groups_of,
 )
-from loans.engine import CommercialLoan, LoanFacts, PriorPfLoan
+from loans.engine import CommercialLoan, HomeEvidence, LoanFacts, PriorPfLoan
 from loans.models import (
     ApplicationKind,
     ApplicationStatus,
@@ -53,7 +50,7 @@ from loans.models import (
     Repayment,
     ScheduleVersion,
 )
-from loans.schedules import Installment, add_months, build_schedule
+from loans.schedules import Installment, build_schedule
 
 # --- households --------------------------------------------------------------------
 
@@ -66,49 +63,6 @@ def current_spouse(*, depositor: Depositor) -> FamilyMember | None:
         .select_related("relative_depositor")
         .first()
     )
-
-
-def _age_on(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def _norm_city(city: str) -> str:
-    c = city.strip()
-    return c[:-1] if c.endswith("市") and len(c) > 1 else c
-
-
-def is_youth(*, birth_date: date, on: date, policy: PolicySnapshot) -> bool:
-    max_age = policy.value(Key.YOUTH_MAX_AGE)
-    return max_age is not None and _age_on(birth_date, on) <= int(max_age)
-
-
-def is_new_citizen(*, depositor: Depositor, on: date, policy: PolicySnapshot) -> bool:
-    years = policy.value(Key.NEW_CITIZEN_MAX_HUKOU_YEARS)
-    city = policy.value(Key.LOCAL_CITY)
-    if years is None or not city or not depositor.hukou_city.strip():
-        return False
-    if _norm_city(depositor.hukou_city) != _norm_city(city):
-        return True
-    since = depositor.hukou_since
-    return since is not None and on < add_months(since, int(years) * 12)
-
-
-def derived_special_groups(
-    *, depositor: Depositor, co_borrower: FamilyMember | None, on: date, policy: PolicySnapshot
-) -> set[str]:
-    """青年人 / 新市民 derived from age and hukou (module docstring)."""
-    groups: set[str] = set()
-    if is_youth(birth_date=depositor.birth_date, on=on, policy=policy):
-        groups.add(SpecialGroup.YOUTH.value)
-    if is_new_citizen(depositor=depositor, on=on, policy=policy):
-        groups.add(SpecialGroup.NEW_CITIZEN.value)
-    if co_borrower is not None:
-        if is_youth(birth_date=co_borrower.birth_date, on=on, policy=policy):
-            groups.add(SpecialGroup.YOUTH.value)
-        spouse = co_borrower.relative_depositor
-        if spouse is not None and is_new_citizen(depositor=spouse, on=on, policy=policy):
-            groups.add(SpecialGroup.NEW_CITIZEN.value)
-    return groups
 
 
 def household_loan_facts(
@@ -127,17 +81,24 @@ def household_loan_facts(
     application's (approval and contract terms re-run the engine with them).
     """
     policy = policy or policy_in_force(on=on)
-    homes = household_homes(depositor=depositor, on=on)
+    housing = household_housing(depositor=depositor, on=on)
     prior = tuple(
-        PriorPfLoan(issued_on=r.issued_on, settled=r.settled_on is not None and r.settled_on <= on)
-        for r in household_pf_loans(depositor=depositor)
-        if r.issued_on <= on
+        PriorPfLoan(issued_on=p.issued_on, settled=p.settled_on is not None, label=p.label)
+        for p in housing.pf_loans
     )
-    co_borrower = application.co_borrower
-    groups = household_special_groups(depositor=depositor, on=on)
-    groups |= derived_special_groups(
-        depositor=depositor, co_borrower=co_borrower, on=on, policy=policy
+    # 商转公: the refinanced home is the one recorded at the application's address.
+    financed_at = (
+        application.property_address.strip() if application.kind == ApplicationKind.SZG else ""
     )
+    home_evidence = tuple(
+        HomeEvidence(
+            label=h.label + (f"，{h.disposed_on.isoformat()}处置" if h.disposed_on else ""),
+            count=h.count,
+            financed=bool(financed_at) and h.address.strip() == financed_at,
+        )
+        for h in housing.homes
+    )
+    memberships = special_groups_of(depositor=depositor, on=on, co_borrower=application.co_borrower)
     account = ProvidentAccount.objects.filter(depositor=depositor).first()
     commercial = None
     if application.kind == ApplicationKind.SZG:
@@ -154,10 +115,12 @@ def household_loan_facts(
         house_price=application.house_price,
         term_months=term_months if term_months is not None else (application.term_months or 0),
         repayment_method=RepaymentMethod(repayment_method or application.repayment_method),
-        homes_owned=len(homes),
+        homes_owned=len(housing.held_homes),
         prior_pf_loans=prior,
         children=household_children(depositor=depositor),
-        special_groups=frozenset(SpecialGroup(g) for g in groups),
+        special_groups=special_group_codes(memberships),
+        special_group_basis=tuple(sorted(m.basis for m in memberships)),
+        home_evidence=home_evidence,
         loan_amount=loan_amount if loan_amount is not None else application.requested_amount,
         voucher_amount=application.voucher_amount,
         commercial_loan=commercial,
@@ -165,7 +128,11 @@ def household_loan_facts(
         sex=depositor.sex,
         account_balance=account.balance if account is not None else None,
         monthly_income=application.monthly_income,
-        continuous_deposit_months=account.continuous_deposit_months if account else None,
+        continuous_deposit_months=(
+            account_continuous_deposit_months(account=account, on=on) if account else None
+        ),
+        account_status=account.status if account is not None else None,
+        account_status_label=account.get_status_display() if account is not None else "",
     )
 
 
@@ -226,16 +193,21 @@ def loans_of_household(*, depositor: Depositor) -> QuerySet[Loan]:
 
 
 def _versions(loan: Loan) -> list[ScheduleVersion]:
-    return list(ScheduleVersion.objects.filter(loan=loan).order_by("version"))
+    # Through the related manager, so each version knows its loan without a query.
+    return list(loan.schedule_versions.order_by("version"))
 
 
 def _schedule_of(version: ScheduleVersion) -> list[Installment]:
+    # Installment 1 is charged by actual days from disbursement (domain.md §6),
+    # whichever version (v1, a prepayment, a repricing) starts there.
+    starts_loan = version.starts_at_installment == 1
     return build_schedule(
         principal=version.principal,
         annual_rate_percent=version.annual_rate_percent,
         months=version.months,
         method=RepaymentMethod(version.method),
         first_due_date=version.first_due_date,
+        first_period_from=version.loan.disbursed_on if starts_loan else None,
     )
 
 

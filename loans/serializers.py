@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from gjj.auth import staff_display
 from gjj.domain import LOANABLE_PROPERTY_TYPES, PropertyType, RepaymentMethod
 from gjj.fields import MoneyField, StrictBooleanField, StrictIntegerField, StrictRegexField
 from gjj.masking import mask_bank_account, mask_text
@@ -24,7 +25,7 @@ from loans.models import (
     ScheduleVersion,
     SzgMode,
 )
-from loans.services import SMALLINT_MAX
+from loans.services import LOAN_STEPS, SMALLINT_MAX
 
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
@@ -126,7 +127,9 @@ class ApplicationInputSerializer(serializers.Serializer):
     kind = _choice(ApplicationKind.choices)
     property_address = _text(300)
     property_type = _choice(PropertyType.choices(LOANABLE_PROPERTY_TYPES), required=False)
-    new_build = StrictBooleanField(required=False)
+    new_build = StrictBooleanField(
+        required=False, help_text="新建商品住房（一手房）；商转公指所转贷款对应的住房"
+    )
     house_price = OptionalMoneyField(help_text="房屋总价（元）")
     purchase_contract_date = serializers.DateField(required=False, allow_null=True)
     seller_name = _text(200, help_text="售房人或开发企业")
@@ -151,7 +154,9 @@ class ApplicationInputSerializer(serializers.Serializer):
         min_value=1, max_value=SMALLINT_MAX, required=False, allow_null=True
     )
     repayment_method = _choice(RepaymentMethod.choices(), required=False)
-    monthly_income = OptionalMoneyField(help_text="家庭月收入（元）")
+    monthly_income = OptionalMoneyField(
+        help_text="借款人及共同借款配偶月收入合计（元）；中心设置还款能力比例时提交前须填写"
+    )
 
 
 class ApplicationUpdateSerializer(ApplicationInputSerializer):
@@ -173,7 +178,9 @@ class StatusChangeSerializer(serializers.ModelSerializer):
     to_status = _choice(ApplicationStatus.choices, read_only=True)
     from_status_display = serializers.SerializerMethodField()
     to_status_display = serializers.CharField(source="get_to_status_display")
-    actor_label = MaskedTextField(help_text="办理人（其中的证件、手机号码已遮蔽）")
+    actor_label = serializers.SerializerMethodField(
+        help_text="办理人：申请人本人（证件、手机号码已遮蔽），或工作人员的岗位与姓名"
+    )
 
     class Meta:
         model = ApplicationStatusChange
@@ -190,6 +197,19 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 
     def get_from_status_display(self, obj: ApplicationStatusChange) -> str:
         return obj.get_from_status_display() if obj.from_status else ""
+
+    def get_actor_label(self, obj: ApplicationStatusChange) -> str:
+        actor = obj.actor
+        if actor is None or actor.pk == obj.application.applicant.user_id:
+            return mask_text(obj.actor_label)
+        # The role of the step that led to this status: the table's, not the log-in's.
+        roles = frozenset(
+            role
+            for step in LOAN_STEPS.values()
+            if step.target == obj.to_status
+            for role in step.roles
+        )
+        return staff_display(actor=actor, roles=roles)
 
 
 class ApplicationSerializer(serializers.ModelSerializer):

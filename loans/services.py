@@ -9,10 +9,11 @@ import csv
 import dataclasses
 import hashlib
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final
 
@@ -20,12 +21,13 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from gjj.calendar import deadline_after
 from gjj.domain import LOANABLE_PROPERTY_TYPES, AuditAction, PropertyType, RepaymentMethod, Role
 from gjj.errors import ActorNotAllowed, BusinessError, TransitionError
 from gjj.models import Depositor
-from gjj.money import daily_rate, round_fen, to_decimal
+from gjj.money import interest_for_days, round_fen, to_decimal
 from gjj.policy import Key, PolicySnapshot
-from gjj.selectors import policy_in_force, today_local
+from gjj.selectors import household_facts_unverified, policy_in_force, today_local
 from gjj.services import (
     Actor,
     audit_record,
@@ -35,7 +37,7 @@ from gjj.services import (
 )
 from gjj.workflow import Flow, Move, Step, actor_is_user_of, case_check, case_move, require_role
 from loans import selectors
-from loans.engine import Decision, decide
+from loans.engine import Decision, LoanFacts, RefusalCode, decide
 from loans.models import (
     OPEN_STATUSES,
     ApplicationKind,
@@ -227,8 +229,8 @@ class ApplicationDraft:
 EDITABLE_FIELDS: Final = tuple(f.name for f in dataclasses.fields(ApplicationDraft))
 # What one kind only fills in; the rest is shared (the home a 商转公 refinances has an
 # address, type and price too).
+# ``new_build`` is shared: for 商转公 it describes the financed home (domain.md §8).
 _PURCHASE_ONLY = (
-    "new_build",
     "purchase_contract_date",
     "seller_name",
     "seller_account",
@@ -532,8 +534,22 @@ def application_submit(
         missing = _missing_fields(app)
         if missing:
             raise BusinessError("incomplete_application", "申请信息不完整", fields=missing)
-        facts = selectors.household_loan_facts(depositor=app.applicant, application=app, on=on)
-        decision = decide(facts, _policy(on))
+        policy = _policy(on)
+        if app.monthly_income is None and policy.value(Key.REPAYMENT_CAPACITY_SHARE) is not None:
+            # The quote may go without; an application is held to the capacity limit.
+            raise BusinessError(
+                "incomplete_application",
+                "申请信息不完整",
+                fields={
+                    "monthly_income": [
+                        {"code": "required", "message": "须填写借款人及共同借款配偶月收入合计"}
+                    ]
+                },
+            )
+        facts = selectors.household_loan_facts(
+            depositor=app.applicant, application=app, on=on, policy=policy
+        )
+        decision = decide(facts, policy)
         fields = decision.input_errors(_FACT_FIELDS)
         if fields:
             raise BusinessError.for_fields("invalid_application", fields)
@@ -585,14 +601,16 @@ def application_accept(
             )
         app.accepted_on = on
         app.accepted_by = actor
-        app.deadline_on = on + timedelta(days=int(days))
+        # 行政许可法 art. 82: working days; a year without a schedule is flagged in the note.
+        deadline = deadline_after(start=on, working_days=int(days))
+        app.deadline_on = deadline.due_on
         _take_step(
             app,
             LoanAction.ACCEPT,
             actor=actor,
             on=on,
             changed=["accepted_on", "accepted_by", "deadline_on"],
-            note=note or f"受理，法定办结期限{app.deadline_on.isoformat()}",
+            note=note or f"受理，法定办结期限{app.deadline_on.isoformat()}（{deadline.note}）",
         )
     return app
 
@@ -653,6 +671,33 @@ def worse_for_applicant(
     return changes
 
 
+def redecide(*, facts: LoanFacts, policy: PolicySnapshot) -> tuple[Decision, Decimal, list[str]]:
+    """Decide again on ``policy``: (decision, amount to lend, why it was lowered).
+
+    A limit now lower than the amount asked gives the lower amount (domain.md §8);
+    any other refusal is ``ineligible`` (400).
+    """
+    new = decide(facts, policy)
+    asked = facts.loan_amount
+    lowered: list[str] = []
+    if (
+        not new.eligible
+        and set(new.refusal_codes) == {RefusalCode.AMOUNT_EXCEEDS_LIMIT}
+        and new.max_loan_amount is not None
+        and new.max_loan_amount > 0
+    ):
+        new = decide(dataclasses.replace(facts, loan_amount=new.max_loan_amount), policy)
+        binding = next((r.message for r in new.reasons if r.rule == "amount.max"), "")
+        lowered.append(f"金额由{_fmt(asked)}调减为{_fmt(new.loan_amount)}：{binding}")
+    if not new.eligible or new.loan_amount is None:
+        raise BusinessError(
+            "ineligible",
+            f"按{policy.on.isoformat()}施行的政策不符合贷款条件："
+            + "；".join(r.message for r in new.refusals),
+        )
+    return new, round_fen(new.loan_amount), lowered
+
+
 def application_approve(
     *, application: LoanApplication, actor: Actor, opinion: str = "", on: date | None = None
 ) -> LoanApplication:
@@ -666,26 +711,31 @@ def application_approve(
             raise BusinessError(
                 "ineligible", "提交时测算结果为不符合贷款条件，只能作出不予贷款的决定"
             )
+        # A declared home or loan no clerk has checked could change the tier (§3).
+        pending = household_facts_unverified(depositor=app.applicant, on=on)
+        if pending:
+            raise BusinessError(
+                "household_facts_unverified",
+                f"家庭住房或公积金贷款信息有{pending}项待核实，核实后方可审批",
+            )
         facts = selectors.household_loan_facts(
             depositor=app.applicant, application=app, on=on, loan_amount=app.loan_amount
         )
-        new = decide(facts, _policy(on))
+        new, amount, lowered = redecide(facts=facts, policy=_policy(on))
+        # What changed since submission is told, not a bar (a later rate applies:
+        # domain.md §2); only an ineligible case is refused.
         changes = worse_for_applicant(
             home_tier=app.home_tier,
             max_loan_amount=app.max_loan_amount,
             annual_rate_percent=app.annual_rate_percent,
             new=new,
         )
-        if changes:
-            raise BusinessError(
-                "facts_changed",
-                "家庭情况或政策较提交时发生不利变化，不能按原测算结果审批：" + "；".join(changes),
-            )
         app.decided_on = on
         app.decided_by = actor
-        app.decision_opinion = (opinion.strip() or "同意贷款")[:500]
+        told = "；".join([*changes, *lowered])
+        app.decision_opinion = "；".join(filter(None, [opinion.strip() or "同意贷款", told]))[:500]
         app.approval_decision = new.as_dict()
-        app.approved_amount = app.loan_amount
+        app.approved_amount = amount
         app.approved_home_tier = new.home_tier
         app.approved_rate_percent = new.annual_rate_percent
         _take_step(
@@ -735,6 +785,42 @@ def application_reject(
 # --- center: sign and disburse ----------------------------------------------------------
 
 
+def _require_approved_terms(
+    app: LoanApplication, *, amount: Decimal, term_months: int, repayment_method: str
+) -> None:
+    """The contract carries what the approver decided (the term and method it was decided on).
+
+    A lower amount stays allowed: the borrower may borrow less than approved. A
+    longer or shorter term, another method or a higher amount would be a new
+    decision, which only an approver can take (issue: signing keeps what was approved).
+    """
+    differs: dict[str, list[dict[str, str]]] = {}
+    if term_months != app.term_months:
+        differs["term_months"] = [
+            {
+                "code": "contract_differs_from_approval",
+                "message": f"合同期限须为批准的{app.term_months}个月，收到{term_months}个月",
+            }
+        ]
+    if repayment_method != app.repayment_method:
+        approved = RepaymentMethod(app.repayment_method).label
+        differs["repayment_method"] = [
+            {"code": "contract_differs_from_approval", "message": f"还款方式须为批准的{approved}"}
+        ]
+    if differs:
+        raise BusinessError(
+            "contract_differs_from_approval",
+            "合同期限和还款方式须与审批结果一致；变更须重新审批",
+            fields=differs,
+        )
+    if app.approved_amount is not None and amount > app.approved_amount:
+        raise _field_error(
+            "amount",
+            "amount_exceeds_approved",
+            f"合同金额{_fmt(amount)}超过批准金额{_fmt(app.approved_amount)}",
+        )
+
+
 def application_sign(
     *,
     application: LoanApplication,
@@ -769,12 +855,9 @@ def application_sign(
         app = _lock(application)
         case_check(case=app, step=LOAN_STEPS[LoanAction.SIGN], actor=actor, flow=LOAN_FLOW)
         _not_before(on, app.decided_on, "审批日期")
-        if app.approved_amount is not None and amount > app.approved_amount:
-            raise _field_error(
-                "amount",
-                "amount_exceeds_approved",
-                f"合同金额{_fmt(amount)}超过批准金额{_fmt(app.approved_amount)}",
-            )
+        _require_approved_terms(
+            app, amount=amount, term_months=term_months, repayment_method=repayment_method
+        )
         facts = selectors.household_loan_facts(
             depositor=app.applicant,
             application=app,
@@ -860,6 +943,18 @@ def application_disburse(
         ):
             # Signing sets them all: only a row edited outside the services lacks one.
             raise TransitionError("contract_incomplete", "借款合同信息不完整，不能放款")
+        # Decided again on the day's policy: a later rate applies (domain.md §2), a
+        # limit now lower lowers the amount, only an ineligible case is refused.
+        facts = selectors.household_loan_facts(
+            depositor=app.applicant,
+            application=app,
+            on=on,
+            policy=policy,
+            loan_amount=amount,
+            term_months=term,
+            repayment_method=app.contract_method,
+        )
+        _, amount, lowered = redecide(facts=facts, policy=policy)
         rate = policy.rate(home_tier=tier, term_months=term)
         if rate is None:
             raise BusinessError(
@@ -946,10 +1041,13 @@ def application_disburse(
             actor=actor,
             on=on,
             changed=["disbursed_on", "disbursed_by"],
-            note=(
-                f"放款{_fmt(amount)}，年利率{_rate(rate.annual_rate_percent)}，"
-                f"收款方{PayeeKind(payee_kind).label}{payee_name}"
-            ),
+            note="；".join(
+                [
+                    f"放款{_fmt(amount)}，年利率{_rate(rate.annual_rate_percent)}，"
+                    f"收款方{PayeeKind(payee_kind).label}{payee_name}",
+                    *lowered,
+                ]
+            )[:500],
         )
     return loan
 
@@ -992,6 +1090,11 @@ def _post_repayment(
     """Post one installment on a locked loan (shared by the counter and the bank file)."""
     if loan.status != LoanStatus.ACTIVE:
         raise TransitionError("loan_not_active", f"贷款{loan.contract_number}已结清")
+    if 1 <= installment_number < loan.next_installment_number:
+        raise BusinessError(
+            "already_paid",
+            f"贷款{loan.contract_number}第{installment_number}期已还款，不能重复还款",
+        )
     if installment_number != loan.next_installment_number:
         raise BusinessError(
             "installment_out_of_order",
@@ -1002,6 +1105,14 @@ def _post_repayment(
     row = selectors.loan_installment(loan=loan, number=installment_number)
     if row is None:
         raise BusinessError("no_such_installment", f"第{installment_number}期不存在")
+    if paid_on < row.due_date:
+        # Money before the due date is a prepayment (domain.md §6): an installment
+        # taken early would still carry the whole period's interest.
+        raise BusinessError(
+            "installment_not_due",
+            f"第{installment_number}期应还款日为{row.due_date.isoformat()}，"
+            "到期前还款请办理提前还款",
+        )
     if amount != row.payment:
         raise BusinessError(
             "amount_mismatch",
@@ -1121,6 +1232,14 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Bank files parse strictly (domain.md §6): ASCII digits only, so no full-width
+# digits, "0_4", "+4", "1e3" or "20251020" that int(), Decimal() or
+# date.fromisoformat() would take.
+_WHOLE_NUMBER = re.compile(r"[0-9]+", re.ASCII)
+_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?", re.ASCII)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 @dataclass(frozen=True)
 class _Row:
     line: int
@@ -1152,20 +1271,22 @@ def _parse_rows(text: str) -> tuple[list[_Row], list[RowError]]:
             errors.append(RowError(line, "invalid_row", "列数不足"))
             continue
         cell = {k: raw[i].strip() for k, i in index.items()}
-        try:
-            number = int(cell["installment_number"])
-        except ValueError:
-            errors.append(RowError(line, "invalid_installment", "期次须为整数"))
+        if not _WHOLE_NUMBER.fullmatch(cell["installment_number"]):
+            errors.append(RowError(line, "invalid_installment", "期次须为整数（半角数字）"))
             continue
-        try:
-            amount = Decimal(cell["amount"])
-        except InvalidOperation:
-            errors.append(RowError(line, "invalid_amount", "金额格式不正确"))
+        number = int(cell["installment_number"])
+        if not _AMOUNT.fullmatch(cell["amount"]):
+            errors.append(
+                RowError(line, "invalid_amount", "金额须为半角数字，最多两位小数，如 1094.24")
+            )
             continue
-        if not amount.is_finite() or amount <= 0 or amount != round_fen(amount):
+        amount = Decimal(cell["amount"])
+        if amount <= 0:
             errors.append(RowError(line, "invalid_amount", "金额须大于0且精确到分"))
             continue
         try:
+            if not _ISO_DATE.fullmatch(cell["paid_on"]):
+                raise ValueError(cell["paid_on"])
             paid_on = date.fromisoformat(cell["paid_on"])
         except ValueError:
             errors.append(RowError(line, "invalid_date", "还款日期须为YYYY-MM-DD"))
@@ -1306,7 +1427,13 @@ def loan_prepay(
     paid_on: date,
     actor: Actor,
 ) -> Prepayment:
-    """Principal prepayment; partial → a new schedule version, whole → settlement."""
+    """Principal prepayment; partial → a new schedule version, whole → settlement.
+
+    Rules (domain.md §6, docs/money.md): only when nothing is overdue or due on
+    ``paid_on``; at least the policy's minimum, and never leaving less than it
+    (then the whole principal is due); interest on the prepaid principal by
+    actual days since the previous due date (or disbursement), rounded once.
+    """
     require_role(actor, Role.CLERK, doing="登记还款")
     amount = to_decimal(amount)
     if amount <= 0 or amount != round_fen(amount):
@@ -1332,9 +1459,34 @@ def loan_prepay(
             )
         if locked.next_due_date is not None and paid_on > locked.next_due_date:
             raise BusinessError("installment_overdue", f"第{nxt}期已到期未还，请先归还到期款项")
-        rate = locked.annual_rate_percent
-        interest = round_fen(amount * daily_rate(rate) * (paid_on - accrual_from).days)
+        if locked.next_due_date is not None and paid_on == locked.next_due_date:
+            # Collected first: otherwise the order of entry would change the interest.
+            raise BusinessError(
+                "installment_due", f"第{nxt}期于当日到期，请先归还该期款项，再办理提前还款"
+            )
         full = amount == locked.outstanding_principal
+        minimum = policy_in_force(on=paid_on).param(Key.PREPAYMENT_MIN_AMOUNT)
+        if not full and minimum is not None and minimum.is_set:
+            least = Decimal(minimum.value)
+            if amount < least:
+                raise _field_error(
+                    "amount",
+                    "prepayment_below_minimum",
+                    f"提前还款金额不得少于{_fmt(least)}（{minimum.citation.document}）",
+                )
+            if locked.outstanding_principal - amount < least:
+                # The clerk takes no more money than was presented: the borrower
+                # is told the sum that settles the loan instead.
+                raise _field_error(
+                    "amount",
+                    "settle_in_full",
+                    f"提前还款后剩余本金将不足{_fmt(least)}，须一次结清剩余本金"
+                    f"{_fmt(locked.outstanding_principal)}",
+                )
+        rate = locked.annual_rate_percent
+        interest = interest_for_days(
+            amount=amount, annual_rate_percent=rate, days=(paid_on - accrual_from).days
+        )
         old = {
             "outstanding_principal": locked.outstanding_principal,
             "installment_amount": locked.installment_amount,

@@ -297,13 +297,25 @@ class PurchaseLimitsView(ApplicantMixin, APIView):
         ser = WithdrawalPurchaseLimitsQuerySerializer(data=request.query_params.dict())
         ser.is_valid(raise_exception=True)
         q = ser.validated_data
+        me = self.me()
+        purchase = selectors.purchase_by_number(number=q["purchase_number"])
+        if purchase is not None:
+            selectors.purchase_check_stated(
+                purchase=purchase,
+                applicant=me,
+                price=q["price"],
+                loans_amount=q["loans_amount"],
+                voucher_amount=q["voucher_amount"],
+                contract_date=q["contract_date"],
+            )
         limits = selectors.purchase_limits(
-            buyer=self.me(),
+            buyer=me,
             on=today_local(),
             price=q["price"],
             loans_amount=q["loans_amount"],
             voucher_amount=q["voucher_amount"],
             contract_date=q["contract_date"],
+            purchase=purchase,
         )
         return Response(limits.as_dict())
 

@@ -72,6 +72,42 @@ class PaymentStatus(models.TextChoices):
     PAID = "paid", "已支付"
 
 
+class Purchase(models.Model):
+    """One home bought: every purchase withdrawal for it shares one own-funds room.
+
+    domain.md §8: price − all loans − 房票, less every approved or in-flight draw,
+    by the buyer, spouse, parents or children, across all their applications.
+    """
+
+    # NULL: an application entered before purchases were numbered (one purchase each).
+    number = models.CharField(
+        "购房合同编号或不动产权证号", max_length=64, unique=True, null=True, blank=True
+    )
+    buyer = models.ForeignKey(
+        Depositor, verbose_name="购房人", on_delete=models.PROTECT, related_name="purchases"
+    )
+    price = models.DecimalField("房屋总价", **MONEY)
+    loans_amount = models.DecimalField("贷款总额（商业贷款及公积金贷款）", **MONEY)
+    voucher_amount = models.DecimalField("房票金额", **MONEY)
+    contract_date = models.DateField("购房合同签订日期")
+    property_address = models.CharField("房屋坐落", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "购房记录"
+        verbose_name_plural = "购房记录"
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gt=0, loans_amount__gte=0, voucher_amount__gte=0),
+                name="purchase_amounts_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or f'购房记录#{self.pk}'} {self.property_address}"
+
+
 class WithdrawalApplication(models.Model):
     """One purchase or rental withdrawal application of one applicant."""
 
@@ -91,7 +127,16 @@ class WithdrawalApplication(models.Model):
     bank_name = models.CharField("收款银行", max_length=100)
     bank_account = models.CharField("收款账号", max_length=30)
     property_address = models.CharField("房屋坐落", max_length=300, blank=True)
-    # Purchase only.
+    # Purchase only. The figures as this application stated them; they equal the
+    # purchase's (checked when the application is created).
+    purchase = models.ForeignKey(
+        Purchase,
+        verbose_name="购房记录",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="withdrawals",
+    )
     price = models.DecimalField("房屋总价", null=True, blank=True, **MONEY)
     contract_date = models.DateField("购房合同签订日期", null=True, blank=True)
     loans_amount = models.DecimalField(
@@ -164,6 +209,7 @@ class WithdrawalApplication(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="rental")
                 | Q(
+                    purchase__isnull=False,
                     price__gt=0,
                     contract_date__isnull=False,
                     loans_amount__gte=0,

@@ -7,33 +7,33 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from gjj.domain import SpecialGroup
+from gjj.calendar import Deadline, deadline_after
 from gjj.errors import BusinessError
 from gjj.models import (
     AuditLog,
     Depositor,
     FamilyMember,
     ProvidentAccount,
-    SpecialGroupMembership,
 )
 from gjj.money import round_fen
 from gjj.policy import Citation, Key, PolicySnapshot
 from gjj.selectors import (
-    household_children,
     household_depositors,
     household_homes,
     local_date,
     policy_in_force,
+    special_groups_of,
 )
 from withdrawals.models import (
     COUNTED_STATUSES,
     MemberRelation,
+    Purchase,
     RentPeriod,
     WithdrawalApplication,
     WithdrawalKind,
@@ -102,39 +102,14 @@ class RentalAllowance:
 
 
 def special_groups_for_rental(
-    *, depositor: Depositor, on: date, policy: PolicySnapshot
+    *, depositor: Depositor, on: date, policy: PolicySnapshot | None = None
 ) -> set[str]:
-    """Groups of the person or the spouse that count on ``on`` (domain.md §7).
+    """Groups that count for the withdrawing person on ``on`` (domain.md §8).
 
-    A membership counts while verified, valid and not revoked; 青年人 only while
-    its holder's age is within ``Key.YOUTH_MAX_AGE``; 多子女家庭 also follows from
-    the children the household records (``Key.MULTI_CHILD_MIN_CHILDREN``).
+    The person's own groups and the family's, from the one rule
+    (``gjj.selectors.special_groups_of``); a spouse's personal groups do not count.
     """
-    household = household_depositors(depositor=depositor)
-    rows = (
-        SpecialGroupMembership.objects.filter(
-            depositor__in=household,
-            verified_at__isnull=False,
-            valid_from__lte=on,
-            revoked_at__isnull=True,
-        )
-        .exclude(valid_to__lt=on)
-        .select_related("depositor")
-    )
-    youth_max = policy.value(Key.YOUTH_MAX_AGE)
-    groups: set[str] = set()
-    for row in rows:
-        if (
-            row.group == SpecialGroup.YOUTH
-            and youth_max is not None
-            and age_on(row.depositor.birth_date, on) > int(youth_max)
-        ):
-            continue
-        groups.add(row.group)
-    min_children = policy.value(Key.MULTI_CHILD_MIN_CHILDREN)
-    if min_children is not None and household_children(depositor=depositor) >= int(min_children):
-        groups.add(SpecialGroup.MULTI_CHILD.value)
-    return groups
+    return {m.group.value for m in special_groups_of(depositor=depositor, on=on)}
 
 
 def rental_cap(*, depositor: Depositor, on: date) -> RentalCap:
@@ -255,6 +230,114 @@ class PurchaseCandidate:
         }
 
 
+def purchase_number_normal(number: str) -> str:
+    """The form a contract or certificate number is stored and found in."""
+    return "".join(number.split()).upper()
+
+
+@dataclass(frozen=True)
+class PurchaseRoom:
+    """What is left of one purchase's own funds (domain.md §8: one purchase, one total)."""
+
+    purchase_id: int
+    number: str | None
+    own_funds: Decimal  # price − all loans − 房票, never below zero
+    approved: Decimal  # paid out for this purchase, by anyone
+    in_flight: Decimal  # submitted or accepted, not yet decided
+    remaining: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "own_funds": str(self.own_funds),
+            "approved": str(self.approved),
+            "in_flight": str(self.in_flight),
+            "remaining": str(self.remaining),
+        }
+
+
+def purchase_room(
+    *, purchase: Purchase, exclude_application_id: int | None = None, in_flight: bool = True
+) -> PurchaseRoom:
+    """The own-funds room of ``purchase`` after every counted draw for it.
+
+    ``in_flight=False`` counts only what was paid out (approval: see services).
+    Lock the purchase row before trusting the answer for a write.
+    """
+    own_funds = max(ZERO, purchase.price - purchase.loans_amount - purchase.voucher_amount)
+    rows = WithdrawalApplication.objects.filter(purchase=purchase, status__in=COUNTED_STATUSES)
+    if exclude_application_id is not None:
+        rows = rows.exclude(pk=exclude_application_id)
+    approved = round_fen(
+        rows.filter(status=WithdrawalStatus.APPROVED).aggregate(s=Sum("amount"))["s"] or ZERO
+    )
+    pending = round_fen(
+        rows.exclude(status=WithdrawalStatus.APPROVED).aggregate(s=Sum("amount"))["s"] or ZERO
+    )
+    counted = approved + (pending if in_flight else ZERO)
+    return PurchaseRoom(
+        purchase_id=purchase.pk,
+        number=purchase.number,
+        own_funds=own_funds,
+        approved=approved,
+        in_flight=pending,
+        remaining=max(ZERO, own_funds - counted),
+    )
+
+
+def purchase_by_number(*, number: str) -> Purchase | None:
+    normal = purchase_number_normal(number)
+    return Purchase.objects.filter(number=normal).first() if normal else None
+
+
+def _in_buyers_family(*, buyer: Depositor, applicant: Depositor) -> bool:
+    """The applicant is the buyer, a spouse, or a recorded parent or child (domain.md §5)."""
+    if applicant.pk in {d.pk for d in household_depositors(depositor=buyer)}:
+        return True
+    return FamilyMember.objects.filter(
+        Q(depositor=buyer, relative_depositor=applicant)
+        | Q(depositor=applicant, relative_depositor=buyer)
+    ).exists()
+
+
+def purchase_check_stated(
+    *,
+    purchase: Purchase,
+    applicant: Depositor,
+    price: Decimal,
+    loans_amount: Decimal,
+    voucher_amount: Decimal,
+    contract_date: date,
+) -> None:
+    """Refuse (400) a purchase number of another family, or figures that differ from it."""
+    if applicant.pk != purchase.buyer_id and not _in_buyers_family(
+        buyer=purchase.buyer, applicant=applicant
+    ):
+        message = f"购房记录{purchase.number}属于其他家庭，请核对购房合同编号或不动产权证号"
+        raise BusinessError(
+            "purchase_other_household",
+            message,
+            fields={"purchase_number": [{"code": "purchase_other_household", "message": message}]},
+        )
+    stated = {
+        "price": (price, purchase.price, "房屋总价"),
+        "loans_amount": (loans_amount, purchase.loans_amount, "贷款总额"),
+        "voucher_amount": (voucher_amount, purchase.voucher_amount, "房票金额"),
+        "contract_date": (contract_date, purchase.contract_date, "购房合同签订日期"),
+    }
+    conflicts = {f: (rec, label) for f, (given, rec, label) in stated.items() if given != rec}
+    if conflicts:
+        listed = "、".join(f"{label}{rec}" for rec, label in conflicts.values())
+        raise BusinessError(
+            "purchase_conflict",
+            f"购房记录{purchase.number}已登记{listed}，与本次填写不一致",
+            fields={
+                f: [{"code": "purchase_conflict", "message": f"与已登记的{label}{rec}不一致"}]
+                for f, (rec, label) in conflicts.items()
+            },
+        )
+
+
 @dataclass(frozen=True)
 class PurchaseLimits:
     on: date
@@ -267,11 +350,16 @@ class PurchaseLimits:
     relations_citation: Citation | None
     window_citation: Citation | None
     candidates: tuple[PurchaseCandidate, ...] = ()
+    room: PurchaseRoom | None = None  # when the purchase is already on record
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.room.remaining if self.room is not None else self.own_funds
 
     @property
     def max_total(self) -> Decimal:
         eligible = sum((c.max_amount for c in self.candidates if c.eligible), ZERO)
-        return min(self.own_funds, eligible)
+        return min(self.remaining, eligible)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -282,6 +370,8 @@ class PurchaseLimits:
             "within_window": self.within_window,
             "contract_in_future": self.contract_in_future,
             "allowed_relations": list(self.allowed_relations),
+            "remaining": str(self.remaining),
+            "purchase": self.room.as_dict() if self.room is not None else None,
             "max_total": str(self.max_total),
             "candidates": [c.as_dict() for c in self.candidates],
             "citations": {
@@ -354,7 +444,7 @@ def _candidate(
         eligible=problem is None,
         problem_code=problem[0] if problem else "",
         problem=problem[1] if problem else "",
-        max_amount=min(balance, limits.own_funds) if problem is None else ZERO,
+        max_amount=min(balance, limits.remaining) if problem is None else ZERO,
     )
 
 
@@ -367,8 +457,12 @@ def purchase_limits(
     voucher_amount: Decimal,
     contract_date: date,
     with_candidates: bool = True,
+    purchase: Purchase | None = None,
 ) -> PurchaseLimits:
-    """The limits of a purchase withdrawal applied for on ``on`` (domain.md §5)."""
+    """The limits of a purchase withdrawal applied for on ``on`` (domain.md §5, §8).
+
+    With ``purchase`` (already on record) the room is what its draws left over.
+    """
     policy = policy_in_force(on=on)
     relations_pv = policy.param(Key.PURCHASE_FAMILY_RELATIONS)
     allowed = tuple(relations_pv.value) if relations_pv is not None and relations_pv.is_set else ()
@@ -385,6 +479,7 @@ def purchase_limits(
         allowed_relations=allowed,
         relations_citation=relations_pv.citation if relations_pv is not None else None,
         window_citation=window_pv.citation if window_pv is not None else None,
+        room=purchase_room(purchase=purchase) if purchase is not None else None,
     )
     if not with_candidates:
         return limits
@@ -407,18 +502,22 @@ def purchase_limits(
 # --- deadlines, queues, visibility -------------------------------------------------
 
 
-def decision_due_on(*, accepted_on: date) -> date | None:
-    """Acceptance date + ``Key.WITHDRAWAL_DECISION_DAYS`` calendar days (条例 art. 25).
+def decision_deadline(*, accepted_on: date) -> Deadline | None:
+    """``Key.WITHDRAWAL_DECISION_DAYS`` working days after acceptance (条例 art. 25).
 
-    Calendar days, the acceptance day not counted (民法典 第二百零一条): accepted
-    on a Monday with 3 days, the decision is due by Thursday. No holiday
-    extension: the system keeps no holiday calendar, and the earlier date is
-    the safe one for citizens.
+    行政许可法 art. 82: working days, statutory holidays skipped, 调休 days
+    counted, the acceptance day not counted. None when no row is in force.
     """
     days = policy_in_force(on=accepted_on).value(Key.WITHDRAWAL_DECISION_DAYS)
     if days is None:
         return None
-    return accepted_on + timedelta(days=int(days))
+    return deadline_after(start=accepted_on, working_days=int(days))
+
+
+def decision_due_on(*, accepted_on: date) -> date | None:
+    """The date of ``decision_deadline``."""
+    deadline = decision_deadline(accepted_on=accepted_on)
+    return deadline.due_on if deadline is not None else None
 
 
 def withdrawal_applications_awaiting_decision() -> QuerySet[WithdrawalApplication]:
@@ -451,7 +550,7 @@ def withdrawal_application_decided_late(*, application: WithdrawalApplication) -
 def applications_of(depositor: Depositor) -> QuerySet[WithdrawalApplication]:
     return (
         WithdrawalApplication.objects.filter(applicant=depositor)
-        .select_related("payment")
+        .select_related("payment", "purchase")
         .prefetch_related("members__depositor")
         .order_by("-id")
     )

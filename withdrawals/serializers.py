@@ -91,6 +91,11 @@ class _BankFields(serializers.Serializer):
 
 class WithdrawalPurchaseCreateSerializer(_BankFields):
     kind = code_choice([(WithdrawalKind.PURCHASE.value, "购房提取")])
+    purchase_number = StrictRegexField(
+        TEXT,
+        max_length=64,
+        help_text="购房合同编号或不动产权证号：家庭成员为同一套住房申请时填写同一编号，共用一个自筹额度",
+    )
     price = MoneyField(help_text="房屋总价（元），须大于零")
     contract_date = serializers.DateField(help_text="购房合同签订日期")
     loans_amount = MoneyField(default=Decimal("0.00"), help_text="商业贷款与公积金贷款合计（元）")
@@ -135,6 +140,14 @@ class WithdrawalRentalLimitsQuerySerializer(serializers.Serializer):
 
 
 class WithdrawalPurchaseLimitsQuerySerializer(serializers.Serializer):
+    purchase_number = StrictRegexField(
+        OPTIONAL_TEXT,
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="购房合同编号或不动产权证号（选填）：已登记的住房按剩余额度试算",
+    )
     price = MoneyField(help_text="房屋总价（元）")
     contract_date = serializers.DateField(help_text="购房合同签订日期")
     loans_amount = MoneyField(default=Decimal("0.00"), help_text="贷款合计（元）")
@@ -194,6 +207,13 @@ class WithdrawalApplicationSerializer(serializers.ModelSerializer):
     period_type = serializers.CharField(read_only=True, help_text=_values(RentPeriod))
     bank_account = serializers.CharField(source="masked_bank_account", read_only=True)
     members = WithdrawalMemberSerializer(many=True, read_only=True)
+    purchase_number = serializers.CharField(
+        source="purchase.number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="购房合同编号或不动产权证号（购房提取）",
+    )
     limits = serializers.JSONField(
         source="limits_snapshot", read_only=True, help_text="提交（或创建）时按当日政策测算的额度"
     )
@@ -211,6 +231,7 @@ class WithdrawalApplicationSerializer(serializers.ModelSerializer):
             "amount",
             "applied_on",
             "property_address",
+            "purchase_number",
             "price",
             "contract_date",
             "loans_amount",
@@ -318,6 +339,14 @@ class WithdrawalCandidateSerializer(serializers.Serializer):
     max_amount = serializers.CharField(help_text="该成员最多可提取（元）")
 
 
+class WithdrawalPurchaseRoomSerializer(serializers.Serializer):
+    number = serializers.CharField(allow_null=True, help_text="购房合同编号或不动产权证号")
+    own_funds = serializers.CharField(help_text="自筹部分（元）")
+    approved = serializers.CharField(help_text="家庭成员已提取（元）")
+    in_flight = serializers.CharField(help_text="家庭成员在办（已提交、已受理）（元）")
+    remaining = serializers.CharField(help_text="剩余可提取（元）")
+
+
 class WithdrawalPurchaseLimitsSerializer(serializers.Serializer):
     on = serializers.DateField(help_text="按此日在执行的政策计算")
     own_funds = serializers.CharField(help_text="自筹部分：房价 − 贷款 − 房票（元）")
@@ -326,6 +355,10 @@ class WithdrawalPurchaseLimitsSerializer(serializers.Serializer):
     within_window = serializers.BooleanField()
     contract_in_future = serializers.BooleanField()
     allowed_relations = serializers.ListField(child=serializers.CharField())
+    remaining = serializers.CharField(help_text="该住房剩余可提取额度（元）：自筹减已提取和在办")
+    purchase = WithdrawalPurchaseRoomSerializer(
+        allow_null=True, help_text="已登记的购房记录及其额度；未登记时为 null"
+    )
     max_total = serializers.CharField(help_text="合计最多可提取（元）")
     candidates = WithdrawalCandidateSerializer(many=True)
     citations = serializers.DictField(

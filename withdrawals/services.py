@@ -39,6 +39,7 @@ from withdrawals.models import (
     ConsentStatus,
     MemberRelation,
     PaymentStatus,
+    Purchase,
     RentPeriod,
     StatusChange,
     WithdrawalApplication,
@@ -383,6 +384,87 @@ def _check_purchase(
     }
 
 
+def _purchase_lock_or_create(
+    *,
+    number: str | None,
+    applicant: Depositor,
+    price: Decimal,
+    loans_amount: Decimal,
+    voucher_amount: Decimal,
+    contract_date: date,
+    property_address: str,
+) -> Purchase:
+    """The purchase of ``number``, locked (created when new); its figures must agree."""
+    normal = selectors.purchase_number_normal(number or "")
+    if not normal:
+        # Only callers that predate purchase numbers get here: a purchase of its own.
+        return Purchase.objects.create(
+            buyer=applicant,
+            price=price,
+            loans_amount=loans_amount,
+            voucher_amount=voucher_amount,
+            contract_date=contract_date,
+            property_address=property_address,
+        )
+    if len(normal) > 64:
+        message = "购房合同编号或不动产权证号过长"
+        raise BusinessError(
+            "invalid_purchase_number",
+            message,
+            fields={"purchase_number": [{"code": "invalid", "message": message}]},
+        )
+    if not Purchase.objects.filter(number=normal).exists():
+        try:
+            with transaction.atomic():
+                Purchase.objects.create(
+                    number=normal,
+                    buyer=applicant,
+                    price=price,
+                    loans_amount=loans_amount,
+                    voucher_amount=voucher_amount,
+                    contract_date=contract_date,
+                    property_address=property_address,
+                )
+        except IntegrityError:
+            pass  # a family member recorded it at the same moment: use theirs
+    purchase = (
+        Purchase.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("buyer")
+        .get(number=normal)
+    )
+    selectors.purchase_check_stated(
+        purchase=purchase,
+        applicant=applicant,
+        price=price,
+        loans_amount=loans_amount,
+        voucher_amount=voucher_amount,
+        contract_date=contract_date,
+    )
+    return purchase
+
+
+def _check_purchase_room(
+    *, purchase: Purchase, total: Decimal, exclude_application_id: int | None, in_flight: bool
+) -> selectors.PurchaseRoom:
+    """All draws for one purchase stay within its own funds (domain.md §8); lock it first."""
+    room = selectors.purchase_room(
+        purchase=purchase, exclude_application_id=exclude_application_id, in_flight=in_flight
+    )
+    if total > room.remaining:
+        raise BusinessError(
+            "purchase_room_exceeded",
+            f"本次提取合计{total}元超过该房屋剩余可提取额度{room.remaining}元"
+            f"（自筹部分{room.own_funds}元，已提取{room.approved}元，在办{room.in_flight}元）",
+        )
+    return room
+
+
+def _lock_purchase(app: WithdrawalApplication) -> Purchase:
+    if app.purchase_id is None:  # a DB constraint forbids it for a purchase application
+        raise RuntimeError(f"purchase application {app.pk}: no purchase")
+    return Purchase.objects.select_for_update(of=("self",), no_key=True).get(pk=app.purchase_id)
+
+
 def _draws_of(app: WithdrawalApplication, members: Sequence[WithdrawalMember]) -> list[_Draw]:
     return [
         _Draw(m.depositor, m.relation, m.family_member, m.amount)
@@ -397,12 +479,15 @@ def _check_purchase_application(
     *,
     on: date,
     check_balances: bool,
+    count_in_flight: bool,
 ) -> dict[str, Any]:
     if app.price is None or app.contract_date is None:  # a DB constraint forbids it
         raise RuntimeError(f"purchase application {app.pk}: no price or contract date")
-    return _check_purchase(
+    purchase = _lock_purchase(app)  # held already by the caller: lock order purchase → accounts
+    draws = _draws_of(app, members)
+    limits = _check_purchase(
         buyer=app.applicant,
-        draws=_draws_of(app, members),
+        draws=draws,
         price=app.price,
         loans_amount=app.loans_amount or Decimal("0.00"),
         voucher_amount=app.voucher_amount or Decimal("0.00"),
@@ -410,6 +495,13 @@ def _check_purchase_application(
         on=on,
         check_balances=check_balances,
     )
+    room = _check_purchase_room(
+        purchase=purchase,
+        total=sum((d.amount for d in draws), Decimal("0.00")),
+        exclude_application_id=app.pk,
+        in_flight=count_in_flight,
+    )
+    return {**limits, "purchase": room.as_dict()}
 
 
 def purchase_application_create(
@@ -424,9 +516,15 @@ def purchase_application_create(
     property_address: str,
     loans_amount: Decimal = Decimal("0.00"),
     voucher_amount: Decimal = Decimal("0.00"),
+    purchase_number: str | None = None,
     on: date | None = None,
 ) -> WithdrawalApplication:
-    """A draft purchase withdrawal naming who draws how much; limits checked now."""
+    """A draft purchase withdrawal naming who draws how much; limits checked now.
+
+    ``purchase_number`` (contract or certificate number) finds the purchase the
+    family's other applications share, or records it; without one the application
+    gets a purchase of its own. Locks: depositor → purchase.
+    """
     on = on or today_local()
     _require_applicant_or_clerk(actor, applicant, "提出提取申请")
     price = _money(price, "price", "房屋总价", positive=True)
@@ -456,12 +554,29 @@ def purchase_application_create(
             on=on,
             check_balances=True,
         )
+        purchase = _purchase_lock_or_create(
+            number=purchase_number,
+            applicant=applicant,
+            price=price,
+            loans_amount=loans_amount,
+            voucher_amount=voucher_amount,
+            contract_date=contract_date,
+            property_address=property_address.strip(),
+        )
+        room = _check_purchase_room(
+            purchase=purchase,
+            total=sum((d.amount for d in draws), Decimal("0.00")),
+            exclude_application_id=None,
+            in_flight=True,
+        )
+        limits = {**limits, "purchase": room.as_dict()}
         app = _create_application(
             applicant=applicant,
             kind=WithdrawalKind.PURCHASE,
             actor=actor,
             on=on,
             amount=sum((d.amount for d in draws), Decimal("0.00")),
+            purchase=purchase,
             price=price,
             contract_date=contract_date,
             loans_amount=loans_amount,
@@ -496,6 +611,8 @@ def purchase_application_create(
                 "contract_date": contract_date.isoformat(),
                 "loans_amount": str(loans_amount),
                 "voucher_amount": str(voucher_amount),
+                "purchase": purchase.pk,
+                "purchase_number": purchase.number,
                 "members": [
                     {"depositor": d.depositor.pk, "relation": d.relation, "amount": str(d.amount)}
                     for d in draws
@@ -641,9 +758,12 @@ def _check_application(
     *,
     on: date,
     check_balances: bool,
+    count_in_flight: bool = True,
 ) -> dict[str, Any]:
     if app.kind == WithdrawalKind.PURCHASE:
-        return _check_purchase_application(app, members, on=on, check_balances=check_balances)
+        return _check_purchase_application(
+            app, members, on=on, check_balances=check_balances, count_in_flight=count_in_flight
+        )
     return _check_rental(
         applicant=app.applicant,
         amount=app.amount,
@@ -676,6 +796,8 @@ def withdrawal_submit(
         app = _lock_application(application)
         step = WITHDRAWAL_STEPS[WithdrawalAction.SUBMIT]
         case_check(case=app, step=step, actor=actor, flow=WITHDRAWAL_FLOW)
+        if app.kind == WithdrawalKind.PURCHASE:
+            _lock_purchase(app)  # the room is shared with the family's other applications
         members = _locked_members(app)
         app.applied_on = on
         if app.kind == WithdrawalKind.RENTAL:
@@ -705,13 +827,16 @@ def withdrawal_accept(
         case_check(case=app, step=step, actor=actor, flow=WITHDRAWAL_FLOW)
         app.accepted_at = timezone.now()
         app.accepted_by = _user(actor)
-        app.decision_due_on = selectors.decision_due_on(accepted_on=on)
+        deadline = selectors.decision_deadline(accepted_on=on)
+        app.decision_due_on = deadline.due_on if deadline is not None else None
         case_move(
             case=app,
             step=step,
             actor=actor,
             flow=WITHDRAWAL_FLOW,
             on=on,
+            # A deadline counted in calendar days (no holiday schedule) says so.
+            reason=f"办结期限：{deadline.note}" if deadline is not None else "",
             fields=["accepted_at", "accepted_by", "decision_due_on"],
             new={"decision_due_on": app.decision_due_on},
         )
@@ -834,6 +959,8 @@ def withdrawal_approve(
             four_eyes=four_eyes,
             four_eyes_message=refusal,
         )
+        if app.kind == WithdrawalKind.PURCHASE:
+            _lock_purchase(app)  # before the accounts: two approvals for one home queue here
         members = _locked_members(app)
         pending = [m for m in members if m.consent_status == ConsentStatus.PENDING]
         if pending:
@@ -842,8 +969,12 @@ def withdrawal_approve(
         drawing = [m for m in members if m.consent_status == ConsentStatus.ACCEPTED]
         if not drawing:
             raise BusinessError("no_members", "所有提取人均已拒绝授权，没有可提取的金额")
-        # The rules as on the application date; the ledger checks the balances.
-        _check_application(app, members, on=app.applied_on, check_balances=False)
+        # The rules as on the application date; the ledger checks the balances. The
+        # purchase's room counts what was paid out: the in-flight draws were counted
+        # when each was submitted, and this approval is what spends the room.
+        _check_application(
+            app, members, on=app.applied_on, check_balances=False, count_in_flight=False
+        )
         accounts = {m.pk: selectors.account_of(m.depositor) for m in drawing}
         for m in drawing:
             if accounts[m.pk] is None:

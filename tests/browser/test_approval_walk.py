@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
+from gjj.calendar import deadline_after
 from gjj.domain import Role
 from gjj.selectors import today_local
 from loans.models import ApplicationStatus
 from tests.browser.conftest import ARTIFACTS
-from tests.factories import Builder, Staff, advance, applicant, draft, make_staff
+from tests.factories import Builder, Staff, advance, applicant, deposit_history, draft, make_staff
 from withdrawals import services as wd_services
 from withdrawals.models import WithdrawalStatus
 
@@ -56,7 +58,9 @@ def test_clerk_reviewer_and_approver_take_a_loan_and_a_withdrawal_to_approval(
     )
     today = today_local()
     # And a loan application submitted today
-    app = draft(applicant(staff.clerk, name="张伟"))
+    borrower = applicant(staff.clerk, name="张伟")
+    deposit_history(borrower, actor=staff.clerk, until=today)  # 正常缴存 on today's rules
+    app = draft(borrower, monthly_income=Decimal("20000.00"))
     advance(app, staff, to="submit", dates={"submit": today})
     # And a rental withdrawal submitted today
     build = Builder(clerk=staff.clerk)
@@ -78,7 +82,8 @@ def test_clerk_reviewer_and_approver_take_a_loan_and_a_withdrawal_to_approval(
     app.refresh_from_db()
     assert app.status == ApplicationStatus.ACCEPTED
     assert app.accepted_by == staff.clerk
-    assert (app.deadline_on - today).days == 15
+    # the 15-working-day deadline (its golden dates are in tests/gjj/test_working_days.py)
+    assert app.deadline_on == deadline_after(start=today, working_days=15).due_on
     # And accepts the withdrawal from the queue
     queue_action(page, wd_queue, wd.pk, "accept")
     assert "已受理 1 笔" in page.locator("ul.messagelist").inner_text()

@@ -7,6 +7,7 @@ is the standard 900,000 and a 1,000,000 commercial home lends at most 800,000.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -87,9 +88,17 @@ def spouse_of(
     return wife
 
 
+_CERTIFICATES = itertools.count(1)
+
+
 def home(dep: Depositor, clerk: Any, *, registered_on: date = date(2018, 5, 1)) -> Any:
+    """A home of ``dep``'s, with a certificate number of its own (the same one counts once)."""
     return gjj_services.home_register(
-        owner=dep, address="阳泉市郊区荫营镇2号", registered_on=registered_on, actor=clerk
+        owner=dep,
+        address="阳泉市郊区荫营镇2号",
+        registered_on=registered_on,
+        actor=clerk,
+        certificate_number=f"晋({registered_on.year})阳泉市不动产权第{next(_CERTIFICATES):07d}号",
     )
 
 

@@ -149,6 +149,7 @@ class DepositorFactory(factory.Factory[Depositor]):
     id_number = factory.LazyAttribute(lambda o: id_number(o.birth, male=o.male))
     balance: Decimal | None = None
     account_number: str | None = None
+    employer: Any = None
 
     @classmethod
     def _create(cls, model_class: type, **kw: Any) -> Depositor:
@@ -158,6 +159,7 @@ class DepositorFactory(factory.Factory[Depositor]):
             phone=kw["phone"],
             actor=kw["actor"],
             hukou_city=kw["hukou_city"],
+            employer=kw["employer"],
         )
         if kw["balance"] is not None:
             account(
@@ -168,6 +170,27 @@ class DepositorFactory(factory.Factory[Depositor]):
 
 # The short name the tests call it by.
 depositor = DepositorFactory.create
+
+
+def deposit_history(
+    dep: Depositor,
+    *,
+    actor: Any,
+    until: date,
+    months: int = 12,
+    amount: Decimal = Decimal("1440.00"),
+) -> None:
+    """Monthly 汇缴 entries for the ``months`` calendar months up to ``until`` (正常缴存)."""
+    for back in range(months - 1, -1, -1):
+        index = until.year * 12 + until.month - 1 - back
+        services.account_entry_post(
+            account=dep.account,
+            entry_type=EntryType.REMITTANCE,
+            amount=amount,
+            value_date=date(index // 12, index % 12 + 1, 1),
+            actor=actor,
+            memo="单位汇缴",
+        )
 
 
 def applicant(

@@ -14,7 +14,9 @@ from django.test import RequestFactory
 from stdnum.cn import uscc
 
 from gjj import services as gjj_services
-from gjj.domain import Role
+from gjj.calendar import holiday_add
+from gjj.domain import ManualPostingKind, Role
+from gjj.ledger import manual_posting_request
 from gjj.models import AuditLog, Depositor, Home, PolicyParameter
 from tests import factories
 from tests.export_support import export, export_url
@@ -39,14 +41,14 @@ EXPORTING = (
     "withdrawals/withdrawalapplication",
 )
 # What 政策管理 may open: the policy tables and the audit log, nothing of the cases.
-POLICY_LISTS = {"gjj/auditlog", "gjj/policyparameter", "gjj/loanrate"}
+POLICY_LISTS = {"gjj/auditlog", "gjj/policyparameter", "gjj/loanrate", "gjj/holiday"}
 # Where each role is offered an add page (the services create the row).
 ADDS = {
     C: {
         "gjj/employer",
         "gjj/depositor",
         "gjj/providentaccount",
-        "gjj/accountentry",
+        "gjj/manualposting",  # ledger entries only through a request a second person approves
         "gjj/familymember",
         "gjj/home",
         "gjj/pfloanrecord",
@@ -54,7 +56,7 @@ ADDS = {
     },
     R: set(),
     A: set(),
-    P: {"gjj/policyparameter", "gjj/loanrate"},
+    P: {"gjj/policyparameter", "gjj/loanrate", "gjj/holiday"},
 }
 # The actions each role is offered on each list; every other list offers none.
 ACTIONS = {
@@ -272,6 +274,22 @@ def every_kind_of_row(clerk, approver_user):
     dep = factories.applicant(staff.clerk, name="张伟")
     wife = factories.spouse_of(dep, staff.clerk)
     factories.home(dep, staff.clerk)
+    holiday_add(
+        day=date(2099, 1, 1),
+        kind="holiday",
+        name="元旦",
+        document="国务院办公厅关于2099年部分节假日安排的通知",
+        actor=factories.make_staff("rows-policy", Role.POLICY_ADMIN),
+    )
+    manual_posting_request(
+        account=dep.account,
+        kind=ManualPostingKind.SUPPLEMENT,
+        amount=Decimal("720.00"),
+        value_date=date(2025, 3, 3),
+        reason="单位漏缴",
+        reference="BJ-2025-001",
+        actor=clerk,
+    )
     gjj_services.special_group_grant(
         depositor=wife, group="youth", evidence="认定文件", valid_from=date(2024, 1, 1), actor=clerk
     )
@@ -305,7 +323,8 @@ def test_no_object_page_offers_a_field_to_edit(client, django_user_model, every_
     client.force_login(root)
     models = [apps.get_model(*name.split("/")) for name in LISTS]
     rows = {m._meta.label: m._default_manager.order_by("pk").first() for m in models}
-    missing = {"loans.RepaymentImport", "loans.BatchRun"}  # made by files and the night batch
+    # made by files and the night batch
+    missing = {"loans.RepaymentImport", "loans.BatchRun", "gjj.RemittanceImport"}
     assert {label for label, row in rows.items() if row is None} == missing
 
     # When a superuser opens each row's page

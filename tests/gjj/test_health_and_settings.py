@@ -13,6 +13,7 @@ from django.db import connection
 
 from gjj.logging import MaskPIIFilter
 from gjj.masking import mask_text
+from gjj.selectors import policy_in_force, today_local
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,8 @@ def test_health_names_database_broker_and_policy(client, settings):
     assert body["status"] == "ok"
     assert body["database"] == connection.vendor
     assert body["broker"] == settings.CELERY_BROKER_URL.split("://")[0]
-    assert body["policy_version"] == "2025-05-08"
+    # the latest change in force today: the provisional rows of 2026-12-01 (gjj.0010)
+    assert body["policy_version"] == policy_in_force(on=today_local()).version
     assert body["measure"] == "阳政办发〔2024〕52号"
     assert isinstance(body["measure_days_left"], int)
 

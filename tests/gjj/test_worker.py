@@ -75,6 +75,6 @@ def test_worker_runs_the_nightly_policy_check(worker_queue):
     assert row.actor_label == "batch:policy_nightly_check"
     assert row.new == {
         "business_date": "2027-08-17",
-        "policy_version": "2025-05-08",
+        "policy_version": "2026-12-01",  # gjj.0010: the provisional rows
         "measure_days_left": (date(2027, 10, 16) - date(2027, 8, 17)).days,
     }

@@ -169,8 +169,9 @@ def test_every_audit_action_is_an_entity_and_a_past_participle():
     assert all(a.label for a in AuditAction)
 
 
-def test_the_rename_migration_covers_every_audit_action_and_only_those():
-    assert set(RENAMES.values()) == {a.value for a in AuditAction}
+def test_the_rename_migration_names_only_audit_actions():
+    # A frozen copy: actions added after it were never stored under an old name.
+    assert set(RENAMES.values()) <= {a.value for a in AuditAction}
     assert not set(RENAMES) & set(RENAMES.values())  # so a second run changes nothing
 
 

@@ -11,7 +11,7 @@ from gjj import services as gjj_services
 from gjj.domain import SpecialGroup
 from gjj.errors import ActorNotAllowed, BusinessError, TransitionError
 from gjj.models import AuditLog, LoanRate
-from gjj.selectors import policy_in_force
+from gjj.selectors import is_new_citizen, policy_in_force
 from loans import selectors, services
 from loans.engine import decide
 from loans.models import ApplicationStatus, ApplicationStatusChange, LoanApplication
@@ -88,8 +88,8 @@ def test_facts_come_from_the_household_as_the_center_holds_them(staff, dep):
     assert facts.term_months == 240
     assert facts.loan_amount == D("500000.00")
     assert facts.children == 2
-    # The co-borrowing wife (born 1987-06-01) is 37: no derived 青年人.
-    assert facts.special_groups == frozenset()
+    # The co-borrowing wife (born 1987-06-01) is 37: no derived 青年人; two children.
+    assert facts.special_groups == frozenset({SpecialGroup.MULTI_CHILD})
 
 
 def test_youth_and_new_citizen_are_derived_from_age_and_hukou(staff):
@@ -107,12 +107,12 @@ def test_youth_and_new_citizen_are_derived_from_age_and_hukou(staff):
     # Then 青年人 holds at 35 only; 新市民 while hukou < 3 years (until 2026-01-01)
     assert at_35.special_groups == {SpecialGroup.YOUTH, SpecialGroup.NEW_CITIZEN}
     assert at_36.special_groups == frozenset()
-    assert selectors.is_new_citizen(depositor=young, on=date(2025, 12, 31), policy=policy)
-    assert not selectors.is_new_citizen(depositor=young, on=date(2026, 1, 1), policy=policy)
+    assert is_new_citizen(depositor=young, on=date(2025, 12, 31), policy=policy)
+    assert not is_new_citizen(depositor=young, on=date(2026, 1, 1), policy=policy)
     young.hukou_city = "太原市"
-    assert selectors.is_new_citizen(depositor=young, on=date(2026, 1, 1), policy=policy)
+    assert is_new_citizen(depositor=young, on=date(2026, 1, 1), policy=policy)
     young.hukou_city = ""  # not recorded: nothing derived
-    assert not selectors.is_new_citizen(depositor=young, on=date(2026, 1, 1), policy=policy)
+    assert not is_new_citizen(depositor=young, on=date(2026, 1, 1), policy=policy)
 
 
 def test_a_youth_gets_the_special_cap(staff):
@@ -434,26 +434,25 @@ def test_the_reviewer_may_not_approve_or_reject_four_eyes(staff, dep):
 # --- approval re-runs the engine -------------------------------------------------------
 
 
-def test_facts_changed_against_the_applicant_refuse_approval(staff, dep):
-    # Given a reviewed first-home application
-    app = draft(dep)
+def test_a_higher_tier_and_rate_do_not_block_approval(staff, dep):
+    # Given a reviewed first-home application for resale housing (no 多子女 deduction)
+    app = draft(dep, new_build=False)
     advance(app, staff, to="review")
 
     # When the household registers a home before the approval date
     home(dep, staff.clerk, registered_on=date(2025, 6, 6))
+    services.application_approve(application=app, actor=staff.approver, on=DATES["approve"])
 
-    # Then approval is refused, naming the tier and the rate that changed
-    with pytest.raises(BusinessError) as err:
-        services.application_approve(application=app, actor=staff.approver, on=DATES["approve"])
-    assert err.value.code == "facts_changed"
-    assert "认定住房套数由第1套变为第2套" in err.value.message
-    assert "年利率由2.6%升为3.075%" in err.value.message
+    # Then it is decided again on that day: tier 2 at 3.075 % (domain.md §8), the change told
     app.refresh_from_db()
-    assert app.status == S.REVIEWED
-    assert app.approved_amount is None
+    assert app.status == S.APPROVED
+    assert (app.approved_home_tier, app.approved_rate_percent) == (2, D("3.075"))
+    assert app.approved_amount == D("500000.00")
+    assert "认定住房套数由第1套变为第2套" in app.decision_opinion
+    assert "年利率由2.6%升为3.075%" in app.decision_opinion
 
 
-def test_a_lower_maximum_refuses_approval(staff):
+def test_a_lower_maximum_is_approved_at_the_lower_amount(staff):
     # Given a 青年人 (35 on submission) asking for the maximum on a 1,250,000 home
     young = applicant(staff.clerk, birth=date(1989, 6, 1))
     app = draft(young, house_price=D("1250000.00"), requested_amount=None)
@@ -469,10 +468,14 @@ def test_a_lower_maximum_refuses_approval(staff):
     )
     assert app.max_loan_amount == D("1000000.00")
 
-    # When approval comes after the 36th birthday, then the standard cap is named
-    with pytest.raises(BusinessError) as err:
-        services.application_approve(application=app, actor=staff.approver, on=date(2025, 6, 2))
-    assert "可贷最高额由1,000,000.00元降为900,000.00元" in err.value.message
+    # When approval comes after the 36th birthday
+    services.application_approve(application=app, actor=staff.approver, on=date(2025, 6, 2))
+
+    # Then the standard cap of 900,000 binds and is what is approved, with the reason
+    app.refresh_from_db()
+    assert app.approved_amount == D("900000.00")
+    assert "可贷最高额由1,000,000.00元降为900,000.00元" in app.decision_opinion
+    assert "金额由1,000,000.00元调减为900,000.00元" in app.decision_opinion
 
 
 def test_a_change_in_the_applicants_favour_is_approved_with_the_new_numbers(staff, dep):
@@ -495,10 +498,10 @@ def test_a_change_in_the_applicants_favour_is_approved_with_the_new_numbers(staf
 
 
 def test_an_ineligible_application_is_submitted_but_can_only_be_rejected(staff, dep):
-    # Given a household owning two homes (a third home: refused by the engine)
+    # Given a household owning two homes buying resale (a third home: refused by the engine)
     home(dep, staff.clerk)
     home(dep, staff.clerk)
-    app = draft(dep)
+    app = draft(dep, new_build=False)
     advance(app, staff, to="review")
     assert app.eligible is False
     assert app.home_tier is None
@@ -521,16 +524,18 @@ def test_an_ineligible_application_is_submitted_but_can_only_be_rejected(staff, 
 # --- the statutory deadline ----------------------------------------------------------------
 
 
-def test_the_deadline_is_fifteen_calendar_days_from_acceptance(staff, dep):
+def test_the_deadline_is_fifteen_working_days_from_acceptance(staff, dep):
     app = draft(dep)
     advance(app, staff, to="accept")
-    assert app.deadline_on == date(2025, 6, 18)  # 2025-06-03 + 15 days (policy row)
-    assert not selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 18))
-    assert selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 19))
+    # Accepted Tue 2025-06-03 (15 working days, policy row; 端午 May 31-Jun 2 is already past):
+    # Jun 4-6 (3), 9-13 (8), 16-20 (13), 23-24 (15) -> Tue 2025-06-24
+    assert app.deadline_on == date(2025, 6, 24)
+    assert not selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 24))
+    assert selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 25))
 
     # Decided after the deadline: no longer overdue, but flagged as decided late
-    advance(app, staff, to="approve", dates={"approve": date(2025, 6, 20)})
-    assert not selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 21))
+    advance(app, staff, to="approve", dates={"approve": date(2025, 6, 26)})
+    assert not selectors.loan_application_is_overdue(application=app, on=date(2025, 6, 27))
     assert selectors.application_decided_late(application=app)
 
 
@@ -707,8 +712,8 @@ def test_the_co_borrowing_spouse_is_recorded(staff, dep):
     ("terms", "code", "fragment"),
     [
         ({"amount": D("500000.01")}, "amount_exceeds_approved", "超过批准金额"),
-        # Born 1985-03: retires at 63 in 2048-03; + 5 years → at most 333 months from 2025-06.
-        ({"term_months": 334}, "contract_not_allowed", "超过可贷最长期限333个月"),
+        # The contract keeps the approved term (240 months): another is a new decision.
+        ({"term_months": 334}, "contract_differs_from_approval", "须与审批结果一致"),
         ({"repayment_day": 29}, "invalid", "1至28日"),
         ({"guarantee_type": "04"}, "invalid", "抵押、质押或保证"),
     ],
@@ -729,14 +734,17 @@ def test_a_contract_term_past_the_policy_longest_is_refused_on_its_field(staff, 
     # given: an approved application
     app = draft(dep)
     advance(app, staff, to="approve")
-    # when: the contract asks 361 months (MAX_TERM_MONTHS is 360)
+    # when: the contract asks 361 months where 240 were approved
     with pytest.raises(BusinessError) as err:
         advance(app, staff, to="sign", sign_terms={"term_months": 361})
     # then
-    assert err.value.code == "contract_not_allowed"
+    assert err.value.code == "contract_differs_from_approval"
     assert err.value.fields == {
         "term_months": [
-            {"code": "term_exceeds_limit", "message": "申请期限361个月超过贷款最长期限360个月"}
+            {
+                "code": "contract_differs_from_approval",
+                "message": "合同期限须为批准的240个月，收到361个月",
+            }
         ]
     }
     app.refresh_from_db()
@@ -745,7 +753,7 @@ def test_a_contract_term_past_the_policy_longest_is_refused_on_its_field(staff, 
 
 
 def test_signing_records_the_contract(staff, dep):
-    app = draft(dep)
+    app = draft(dep, term_months=300, repayment_method="equal_principal")
     advance(
         app,
         staff,

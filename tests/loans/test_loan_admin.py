@@ -11,7 +11,7 @@ from gjj.domain import RepaymentMethod
 from gjj.selectors import today_local
 from loans.models import Loan, LoanApplication, Repayment
 from loans.schedules import build_schedule
-from tests.factories import advance, applicant, draft, make_staff, make_team
+from tests.factories import advance, applicant, deposit_history, draft, make_staff, make_team
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -44,7 +44,9 @@ def test_the_queue_is_chinese_with_deadlines_and_overdue_cases_flagged(client, s
     )
     fresh = draft(applicant(staff.clerk, name="王强"))
     advance(fresh, staff, to="submit", dates={"submit": date(2026, 1, 6)})
-    overdue_days = (today_local() - date(2026, 1, 20)).days
+    # Accepted Mon 2026-01-05; 15 working days (元旦 Jan 1-3 and its make-up Sun Jan 4 are
+    # before it): Jan 6-9 (4), 12-16 (9), 19-23 (14), 26 (15) -> Mon 2026-01-26
+    overdue_days = (today_local() - date(2026, 1, 26)).days
 
     # When a clerk opens the queue
     html = logged(client, staff.clerk).get(QUEUE).content.decode()
@@ -52,7 +54,7 @@ def test_the_queue_is_chinese_with_deadlines_and_overdue_cases_flagged(client, s
     # Then it is in Chinese, shows the statutory deadline and flags the overdue case
     for text in ("贷款申请", "法定办结期限", "申请人", "超期", "已受理", "已提交", "受理所选申请"):
         assert text in html, text
-    assert "2026年1月20日" in html or "2026-01-20" in html
+    assert "2026年1月26日" in html or "2026-01-26" in html
     assert f"已超期{overdue_days}天" in html
     assert dep.masked_id_number in html
     assert dep.id_number not in html
@@ -89,7 +91,9 @@ def test_the_object_page_shows_the_frozen_reasons_with_citations(client, staff, 
     assert "状态记录" in html
     assert "审计日志" in html
     assert "受理贷款申请" in html  # the audit row of the acceptance, by its label
-    assert "2025-06-18" in html  # the deadline, 15 days from 2025-06-03
+    # The deadline: accepted Tue 2025-06-03, 15 working days (端午 May 31-Jun 2 already past):
+    # Jun 4-6 (3), 9-13 (8), 16-20 (13), 23-24 (15) -> 2025-06-24
+    assert "2025-06-24" in html
     # A clerk is offered no review button; a reviewer is
     assert "/transition/review/" not in html
     html = logged(client, staff.reviewer).get(f"{QUEUE}{app.pk}/change/").content.decode()
@@ -160,6 +164,8 @@ def test_rejection_needs_a_reason_on_its_form(client, staff, dep):
 
 
 def test_signing_and_disbursing_in_the_admin(client, staff, dep):
+    # given an approved case whose borrower has paid in every month (signing runs today's rules)
+    deposit_history(dep, actor=staff.clerk, until=today_local())
     app = draft(dep)
     advance(app, staff, to="approve")
     c = logged(client, staff.clerk)
@@ -167,7 +173,7 @@ def test_signing_and_disbursing_in_the_admin(client, staff, dep):
     page = c.get(url).content.decode()
     assert "签订借款合同" in page
     assert 'value="500000.00"' in page
-    # A term the engine refuses is shown on the form and nothing is signed
+    # A term other than the approved one is shown on the form and nothing is signed
     resp = c.post(
         url,
         {
@@ -179,7 +185,7 @@ def test_signing_and_disbursing_in_the_admin(client, staff, dep):
         },
     )
     assert resp.status_code == 200
-    assert "contract_not_allowed" in resp.content.decode()
+    assert "合同期限须为批准的240个月" in resp.content.decode()
     resp = c.post(
         url,
         {
@@ -225,6 +231,7 @@ def test_a_repayment_and_a_bank_file_in_the_admin(client, staff, loan):
         months=240,
         method=RepaymentMethod.EQUAL_INSTALLMENT,
         first_due_date=date(2025, 7, 20),
+        first_period_from=loan.disbursed_on,
     )
     c = logged(client, staff.clerk)
     resp = c.post(
@@ -266,10 +273,17 @@ def test_nothing_is_deletable_or_editable(client, staff, loan):
 
 
 def test_a_deadline_in_the_future_shows_days_left(client, staff, dep):
-    # Accepted today (the default date): 15 days left
-    app = draft(dep)
+    # given a case submitted yesterday and accepted today (the default date) in the queue
+    app = draft(dep, monthly_income=D("20000.00"))
     advance(app, staff, to="submit", dates={"submit": today_local() - timedelta(days=1)})
     logged(client, staff.clerk).post(
         QUEUE, {"action": "action_accept", "_selected_action": [app.pk]}
     )
-    assert "剩余15天" in client.get(QUEUE).content.decode()
+    # when the clerk opens the queue
+    page = client.get(QUEUE).content.decode()
+    # then the calendar days left to the stored working-day deadline are shown
+    app.refresh_from_db()
+    assert app.deadline_on is not None
+    days_left = (app.deadline_on - today_local()).days
+    assert days_left >= 15  # 15 working days are at least 15 calendar days
+    assert f"剩余{days_left}天" in page

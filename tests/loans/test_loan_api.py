@@ -130,7 +130,8 @@ def test_the_full_walk_over_rest(staff, dep, api):
         assert resp.status_code == 200, (action, resp.json())
     body = resp.json()
     assert body["status"] == "disbursed"
-    assert body["deadline_on"] == "2026-03-17"
+    # accepted Mon 2026-03-02; 15 working days (no holiday in March): Mar 3–6, 9–13, 16–20, 23
+    assert body["deadline_on"] == "2026-03-23"
 
     # Then the borrower sees the loan, its schedule v1 exactly as build_schedule makes it
     loans = api.get(f"{BASE}/").json()
@@ -143,7 +144,11 @@ def test_the_full_walk_over_rest(staff, dep, api):
         months=240,
         method=RepaymentMethod.EQUAL_INSTALLMENT,
         first_due_date=date(2026, 4, 20),
+        first_period_from=date(2026, 3, 2),
     )
+    # installment 1 charges interest by actual days (domain.md §6): disbursed 2026-03-02, due
+    # 2026-04-20 = 49 days; 500,000 × 2.60 % × 49 / 360 = 1,769.444… → 1,769.44
+    assert detail["schedule"][0]["interest"] == "1769.44"
     assert [
         (r["number"], r["due_date"], r["payment"], r["principal"], r["interest"], r["outstanding"])
         for r in detail["schedule"]
