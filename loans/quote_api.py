@@ -60,7 +60,10 @@ class QuoteRequestSerializer(serializers.Serializer):
     property_type = serializers.ChoiceField(
         choices=PropertyType.choices(LOANABLE_PROPERTY_TYPES), help_text="商品住房或保障性住房"
     )
-    new_build = StrictBooleanField(default=True, help_text="是否新建住房")
+    # Not stated means no 核减 (52号 art. 3 needs new commercial housing), as for applications.
+    new_build = StrictBooleanField(
+        default=False, help_text="是否新建商品住房（一手房）；商转公指所转贷款对应的住房"
+    )
     house_price = MoneyField(required=False, help_text="房屋总价（元），商转公可不填")
     # No maximum here: the longest term is the policy row the engine applies.
     term_months = StrictIntegerField(min_value=1, help_text="贷款期限（月）")
