@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate
 from django.db import connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from kombu.utils.url import maybe_sanitize_url
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,11 +27,21 @@ from gjj.auth import (
 )
 from gjj.domain import LoginChannel
 from gjj.errors import BusinessError
-from gjj.selectors import measure_days_left, policy_in_force, today_local
+from gjj.models import Depositor, FamilyMember
+from gjj.selectors import (
+    measure_days_left,
+    policy_in_force,
+    recorded_family_member,
+    today_local,
+)
 from gjj.serializers import (
     ErrorSerializer,
+    HomeDeclareSerializer,
+    HomeSerializer,
     LoginSerializer,
     MeSerializer,
+    PfLoanDeclareSerializer,
+    PfLoanRecordSerializer,
     SignupSerializer,
     TokenSerializer,
 )
@@ -163,3 +173,81 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         depositor = applicant_depositor(request)
         return Response(MeSerializer(depositor).data)
+
+
+# --- the applicant declares homes and provident loans of the household --------------------
+
+
+def _applicant(request: Request) -> Depositor:
+    depositor = applicant_depositor(request)
+    if depositor is None:  # IsApplicant has let only applicants in
+        raise exceptions.PermissionDenied(IsApplicant.message)
+    return depositor
+
+
+def _own_member(depositor: Depositor, member_id: int | None) -> FamilyMember | None:
+    """The family member named in the body: one on the applicant's own record, or a 400.
+
+    Another household's member is refused like an unknown id (the id reveals nothing).
+    """
+    if member_id is None:
+        return None
+    member = recorded_family_member(depositor=depositor, member_id=member_id)
+    if member is None:
+        message = "未找到本人登记的该家庭成员"
+        raise BusinessError(
+            "family_member_not_found",
+            message,
+            fields={"member": [{"code": "family_member_not_found", "message": message}]},
+        )
+    return member
+
+
+class HomeDeclareView(APIView):
+    permission_classes = [IsApplicant]
+
+    @extend_schema(
+        summary="申报本人或家庭成员的住房（待核实，经办核实前贷款不予审批）",
+        request=HomeDeclareSerializer,
+        responses={201: HomeSerializer, 400: ErrorSerializer},
+        examples=examples.HOME_DECLARE_EXAMPLES,
+    )
+    def post(self, request: Request) -> Response:
+        ser = HomeDeclareSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        depositor = _applicant(request)
+        member = _own_member(depositor, data.pop("member"))
+        home = services.home_register(
+            owner=depositor if member is None else None,
+            member=member,
+            actor=acting_user(request),
+            declared=True,
+            **data,
+        )
+        return Response(HomeSerializer(home).data, status=status.HTTP_201_CREATED)
+
+
+class PfLoanDeclareView(APIView):
+    permission_classes = [IsApplicant]
+
+    @extend_schema(
+        summary="申报本人或家庭成员的公积金贷款（待核实，经办核实前贷款不予审批）",
+        request=PfLoanDeclareSerializer,
+        responses={201: PfLoanRecordSerializer, 400: ErrorSerializer},
+        examples=examples.PF_LOAN_DECLARE_EXAMPLES,
+    )
+    def post(self, request: Request) -> Response:
+        ser = PfLoanDeclareSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        depositor = _applicant(request)
+        member = _own_member(depositor, data.pop("member"))
+        record = services.pf_loan_record_add(
+            borrower=depositor if member is None else None,
+            member=member,
+            actor=acting_user(request),
+            declared=True,
+            **data,
+        )
+        return Response(PfLoanRecordSerializer(record).data, status=status.HTTP_201_CREATED)

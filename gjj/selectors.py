@@ -41,6 +41,7 @@ from gjj.policy import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.db.models import QuerySet
 
 # A snapshot for a day up to today never changes: rows in force are immutable and
 # new rows must start after today. Such snapshots are kept in the process (no
@@ -421,6 +422,23 @@ def household_facts_unverified(*, depositor: Depositor, on: date) -> int:
             Q(borrower_id__in=ids) | held_by, verified_at__isnull=True
         ).count()
     )
+
+
+def recorded_family_member(*, depositor: Depositor, member_id: int) -> FamilyMember | None:
+    """A family member the depositor recorded himself, or None (another household's too)."""
+    return FamilyMember.objects.filter(depositor=depositor, pk=member_id).first()
+
+
+def recorded_homes(*, depositor: Depositor) -> QuerySet[Home]:
+    """Homes recorded for the depositor or for a family member on his record, verified or not."""
+    return Home.objects.filter(Q(owner=depositor) | Q(member__depositor=depositor)).order_by("pk")
+
+
+def recorded_pf_loans(*, depositor: Depositor) -> QuerySet[PfLoanRecord]:
+    """Provident loans recorded for the depositor or for a family member on his record."""
+    return PfLoanRecord.objects.filter(
+        Q(borrower=depositor) | Q(member__depositor=depositor)
+    ).order_by("pk")
 
 
 def household_children(*, depositor: Depositor) -> int:

@@ -8,4 +8,6 @@ urlpatterns = [
     path("auth/login/", api.LoginView.as_view(), name="auth-login"),
     path("auth/logout/", api.LogoutView.as_view(), name="auth-logout"),
     path("me/", api.MeView.as_view(), name="me"),
+    path("me/homes/", api.HomeDeclareView.as_view(), name="me-homes"),
+    path("me/pf-loans/", api.PfLoanDeclareView.as_view(), name="me-pf-loans"),
 ]

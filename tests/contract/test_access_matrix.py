@@ -120,6 +120,28 @@ def _const(data: dict[str, Any]) -> Body:
     return lambda world: dict(data)
 
 
+def _member_of_owner(relation: str, data: dict[str, Any]) -> Body:
+    """``data`` naming a family member on the owner's record: nobody else's to name."""
+
+    def body(world: World) -> dict[str, Any]:
+        member = world.owner.family.get(relation=relation, ended_on__isnull=True)
+        return {**data, "member": member.pk}
+
+    return body
+
+
+HOME = {
+    "address": "太原市小店区长风街66号2单元1101",
+    "city": "太原",
+    "registered_on": "2018-09-12",
+    "certificate_number": "晋(2018)太原市不动产权第0056789号",
+}
+PF_LOAN = {
+    "source": "elsewhere",
+    "lender": "太原市住房公积金管理中心",
+    "amount": "400000.00",
+    "issued_on": "2018-09-20",
+}
 LOANS = "/api/v1/loans"
 APPS = f"{LOANS}/applications"
 WD = "/api/v1/withdrawals"
@@ -177,6 +199,23 @@ MATRIX: list[Row] = [
     ),
     Row("POST", "/api/v1/auth/logout/", (401, 204, 204, 204, 204, 204)),
     Row("GET", "/api/v1/me/", OWN_LIST),
+    # Declared homes and provident loans: one's own, or of a family member on one's own record.
+    Row("POST", "/api/v1/me/homes/", OWN_CREATE, scenario="本人的住房", body=_const(HOME)),
+    Row(
+        "POST",
+        "/api/v1/me/homes/",
+        (401, 201, 400, 403, 403, 403),
+        scenario="张伟登记的配偶的住房",
+        body=_member_of_owner("spouse", HOME),
+    ),
+    Row("POST", "/api/v1/me/pf-loans/", OWN_CREATE, scenario="本人的贷款", body=_const(PF_LOAN)),
+    Row(
+        "POST",
+        "/api/v1/me/pf-loans/",
+        (401, 201, 400, 403, 403, 403),
+        scenario="张伟登记的子女的贷款",
+        body=_member_of_owner("child", PF_LOAN),
+    ),
     # The calculator: public, writes nothing.
     Row("POST", f"{LOANS}/quote/", PUBLIC, body=_const(EXAMPLE_REQUEST)),
     Row("POST", f"{LOANS}/quote/schedule/", PUBLIC, body=_const(EXAMPLE_REQUEST)),

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 
 from gjj.admin import AuditLogAdmin
 from gjj.domain import AuditAction
-from gjj.models import AuditLog, IdempotencyRecord
+from gjj.models import AuditLog, IdempotencyRecord, PfLoanRecord
 from tests.contract.test_access_matrix import MATRIX, Row, enumerated_endpoints
 from tests.contract.world import LOAN_BODY, PASSWORD, ROLES, World, db_state
 
@@ -120,6 +120,20 @@ AUDITED: dict[tuple[str, str], Audited] = {
         )
     },
     ("POST", f"{APPS}/{{pk}}/disburse/"): _loan_step(AuditAction.LOAN_APPLICATION_DISBURSED),
+    ("POST", "/api/v1/me/homes/"): Audited(
+        AuditAction.HOME_DECLARED,
+        "gjj.home",
+        _created,
+        lambda world, body: body["address"],
+        creates=True,
+    ),
+    ("POST", "/api/v1/me/pf-loans/"): Audited(
+        AuditAction.PF_LOAN_RECORD_DECLARED,
+        "gjj.pfloanrecord",
+        _created,
+        lambda world, body: PfLoanRecord.objects.get(pk=body["id"]).holder_name,
+        creates=True,
+    ),
     ("POST", f"{WD}/applications/"): Audited(
         "withdrawal.created",
         "withdrawals.withdrawalapplication",
