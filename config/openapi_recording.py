@@ -37,7 +37,7 @@ from gjj import openapi_examples as gjj_examples
 from gjj import services as gjj_services
 from gjj.domain import Role
 from gjj.management.commands.seed_demo import DEMO_PASSWORD as PASSWORD
-from gjj.models import Depositor, LoanRate, Relation
+from gjj.models import Depositor, FamilyMember, LoanRate, Relation
 from gjj.openapi_examples import RECORDED_DIR
 from gjj.selectors import policy_cache_clear
 from gjj.throttling import FixedWindowScopedThrottle
@@ -171,6 +171,7 @@ class Story:
         self.wang_fang_loans()
         self.ineligible_loan()
         self.withdrawals()
+        self.declared_facts()
         return self.answers
 
     def staff(self) -> None:
@@ -281,6 +282,7 @@ class Story:
             '{"username": "zhangwei",',
             content_type="application/json",
         )
+        self.call("gjj", "invalid_characters", 400, "get", "/api/v1/health/", {"q": "a\x00b"})
 
         health = self.call("gjj", "health", 200, "get", "/api/v1/health/", at="2026-03-16T10:00:00")
         # Shown as in production, whatever database records the example.
@@ -961,6 +963,74 @@ class Story:
             f"{WITHDRAWALS}/consents/{consent['id']}/accept/",
             by="zhangwei",
         )
+
+    def declared_facts(self) -> None:
+        """张伟 declares his wife's home and provident loan in 太原: 待核实 until a clerk checks."""
+        g = gjj_examples
+        homes, pf_loans = "/api/v1/me/homes/", "/api/v1/me/pf-loans/"
+        self.call(
+            "gjj",
+            "home_declare_invalid",
+            400,
+            "post",
+            homes,
+            {**g.HOME_DECLARE_REQUEST, "registered_on": "2018-02-30", "address": " "},
+            by="zhangwei",
+            at="2026-03-23T09:00:10",
+        )
+        self.call(
+            "gjj",
+            "home_declare_no_evidence",
+            400,
+            "post",
+            homes,
+            {**g.HOME_DECLARE_REQUEST, "certificate_number": ""},
+            by="zhangwei",
+        )
+        # 陈强's wife: a family member of another household.
+        others = FamilyMember.objects.get(depositor__user__username="chenqiang", name="赵桂兰")
+        self.call(
+            "gjj",
+            "home_declare_member_not_found",
+            400,
+            "post",
+            homes,
+            {**g.HOME_DECLARE_REQUEST, "member": others.pk},
+            by="zhangwei",
+        )
+        self.call("gjj", "home_declared", 201, "post", homes, g.HOME_DECLARE_REQUEST, by="zhangwei")
+        self.call(
+            "gjj",
+            "pf_loan_declare_invalid",
+            400,
+            "post",
+            pf_loans,
+            {**g.PF_LOAN_DECLARE_REQUEST, "amount": "400000.001", "source": "bank"},
+            by="zhangwei",
+            at="2026-03-23T09:04:20",
+        )
+        father = FamilyMember.objects.get(
+            depositor__user__username="zhangwei", relation=Relation.PARENT
+        )
+        self.call(
+            "gjj",
+            "pf_loan_declare_parent",
+            400,
+            "post",
+            pf_loans,
+            {**g.PF_LOAN_DECLARE_REQUEST, "member": father.pk},
+            by="zhangwei",
+        )
+        self.call(
+            "gjj",
+            "pf_loan_declared",
+            201,
+            "post",
+            pf_loans,
+            g.PF_LOAN_DECLARE_REQUEST,
+            by="zhangwei",
+        )
+        self.call("gjj", "me_declared", 200, "get", "/api/v1/me/", by="zhangwei")
 
 
 @contextmanager

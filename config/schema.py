@@ -163,8 +163,9 @@ class GjjAutoSchema(AutoSchema):
             codes.add("404")
         if self._throttled():
             codes.add("429")
-        if self._has_request_body() or self._filter_names():
-            codes.add("400")
+        # Any request is refused with 400 before its view for a NUL in the path, query or
+        # a header (config.middleware); bodies and filters add their own 400s.
+        codes.add("400")
         return codes
 
     def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
@@ -203,6 +204,8 @@ class GjjAutoSchema(AutoSchema):
                 examples.append(common.invalid_filter(names[0]))
             elif self._has_request_body():
                 examples.append(common.PARSE_ERROR)
+            else:
+                examples.append(common.INVALID_CHARACTERS)
         elif status_code == "401":
             examples += [common.NOT_AUTHENTICATED, common.TOKEN_INVALID, common.TOKEN_EXPIRED]
         elif status_code == "404":

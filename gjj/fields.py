@@ -52,10 +52,18 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+# Text with something in it / text that may be blank; no NUL (PostgreSQL refuses it).
+TEXT = r"^[^\x00]*\S[^\x00]*$"
+OPTIONAL_TEXT = r"^[^\x00]*$"
+
+
 class StrictRegexField(serializers.RegexField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        # The schema's maxLength is of the text as sent: count before trimming whitespace.
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

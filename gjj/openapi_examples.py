@@ -95,6 +95,13 @@ THROTTLED = error(
     description="按客户端限流；响应头 Retry-After 给出可再次请求的秒数",
 )
 PARSE_ERROR = error("gjj", "parse_error", "请求体不是合法 JSON", 400)
+INVALID_CHARACTERS = error(
+    "gjj",
+    "invalid_characters",
+    "请求含空字符",
+    400,
+    description="路径、查询参数或请求头中的 NUL 字符一律拒绝，任何接口皆然",
+)
 
 
 def permission_denied(message: str) -> OpenApiExample:
@@ -170,5 +177,65 @@ ME_EXAMPLES = [
             "本人证件号码完整显示，家庭成员的证件号码遮蔽；2014年发放的公积金贷款"
             "按52号文不计入贷款次数，二孩家庭购买新建商品住房可核减1套"
         ),
-    )
+    ),
+    response(
+        "gjj",
+        "me_declared",
+        "申报后（待核实）",
+        description="本人申报的配偶住房与贷款在经办核实前为待核实，其间贷款申请不予审批",
+    ),
+]
+
+# --- the applicant declares homes and provident loans ---------------------------------------
+
+# 张伟 names his wife 刘娜 by her family record (``family.id`` of /api/v1/me/).
+SPOUSE_MEMBER_ID = 1
+
+HOME_DECLARE_REQUEST = {
+    "member": SPOUSE_MEMBER_ID,
+    "address": "太原市小店区长风街66号2单元1101",
+    "city": "太原",
+    "property_type": "commercial",
+    "registered_on": "2018-09-12",
+    "certificate_number": "晋(2018)太原市不动产权第0056789号",
+}
+PF_LOAN_DECLARE_REQUEST = {
+    "member": SPOUSE_MEMBER_ID,
+    "source": "elsewhere",
+    "lender": "太原市住房公积金管理中心",
+    "contract_number": "TY2018090301",
+    "amount": "400000.00",
+    "issued_on": "2018-09-20",
+    "settled_on": None,
+}
+
+HOME_DECLARE_EXAMPLES = [
+    *pair(
+        "gjj",
+        "home_declared",
+        "申报配偶的住房",
+        HOME_DECLARE_REQUEST,
+        description="不填 member 为本人的住房；经办核实前为待核实",
+    ),
+    error("gjj", "home_declare_invalid", "格式不符", 400),
+    error("gjj", "home_declare_no_evidence", "缺少权属证明", 400),
+    error(
+        "gjj",
+        "home_declare_member_not_found",
+        "不是本人登记的家庭成员",
+        400,
+        description="编号不存在，或是其他家庭的成员",
+    ),
+]
+
+PF_LOAN_DECLARE_EXAMPLES = [
+    *pair(
+        "gjj",
+        "pf_loan_declared",
+        "申报配偶的异地公积金贷款",
+        PF_LOAN_DECLARE_REQUEST,
+        description="不填 member 为本人的贷款；经办核实前为待核实",
+    ),
+    error("gjj", "pf_loan_declare_invalid", "格式不符", 400),
+    error("gjj", "pf_loan_declare_parent", "父母的贷款", 400),
 ]

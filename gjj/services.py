@@ -608,7 +608,7 @@ def home_register(
             owner=owner,
             member=member,
             address=address,
-            city=city or local_city(on=registered_on),  # blank: the center's own city
+            city=city or local_city(on=today_local()),  # blank: the center's own city
             property_type=property_type,
             registered_on=registered_on,
             certificate_number=certificate_number.strip(),

@@ -9,7 +9,14 @@ from rest_framework import serializers
 
 from gjj.auth import staff_display
 from gjj.domain import LOANABLE_PROPERTY_TYPES, PropertyType, RepaymentMethod
-from gjj.fields import MoneyField, StrictBooleanField, StrictIntegerField, StrictRegexField
+from gjj.fields import (
+    OPTIONAL_TEXT,
+    TEXT,
+    MoneyField,
+    StrictBooleanField,
+    StrictIntegerField,
+    StrictRegexField,
+)
 from gjj.masking import mask_bank_account, mask_text
 from gjj.selectors import today_local
 from loans import selectors
@@ -35,8 +42,6 @@ def _money(**kw: Any) -> serializers.DecimalField:
 
 
 # Free text: no NUL (PostgreSQL cannot store it); required text has a visible character.
-TEXT = r"^[^\x00]*\S[^\x00]*$"
-OPTIONAL_TEXT = r"^[^\x00]*$"
 
 
 _MONEY_FORMAT = MoneyField()

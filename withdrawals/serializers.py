@@ -14,7 +14,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gjj.fields import MoneyField, StrictIntegerField, StrictRegexField
+from gjj.fields import OPTIONAL_TEXT, TEXT, MoneyField, StrictIntegerField, StrictRegexField
 from withdrawals.models import (
     ConsentStatus,
     MemberRelation,
@@ -29,8 +29,6 @@ from withdrawals.models import (
 
 # Free text: no NUL (PostgreSQL cannot store it); required text has a visible character.
 # Stated as patterns so that the schema says exactly what the server accepts.
-TEXT = r"^[^\x00]*\S[^\x00]*$"
-OPTIONAL_TEXT = r"^[^\x00]*$"
 
 
 def _values(choices: type) -> str:

@@ -187,7 +187,7 @@ def _dec(value: object) -> Decimal | None:
 
 def outcome(decision: dict[str, Any]) -> dict[str, Any]:
     """What the two answers must share, from a decision as the API and the record show it."""
-    refusals = decision.get("refusal_reasons", decision.get("refusals"))
+    refusals = decision.get("refusal_reasons", decision.get("refusals")) or []
     max_amount = _dec(decision["max_loan_amount"])
     binding = sorted(
         r["rule"]
