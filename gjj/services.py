@@ -637,6 +637,27 @@ def home_register(
     return home
 
 
+def _fact_verify(
+    *,
+    locked: Home | PfLoanRecord,
+    household: Depositor,
+    actor: Actor,
+    what: str,
+    noun: str,
+    action: AuditAction,
+) -> None:
+    """Mark a locked, declared household fact verified by a clerk outside the household."""
+    _require_clerk_not_involved(actor, household, doing=f"核实{what}", noun=noun)
+    if locked.verified_at is not None:
+        raise TransitionError("already_verified", f"该{what}已核实")
+    locked.verified_at = timezone.now()
+    locked.verified_by = actor
+    locked.save(update_fields=["verified_at", "verified_by"])
+    audit_record(
+        actor=actor, action=action, obj=locked, old={"verified": False}, new={"verified": True}
+    )
+
+
 def home_verify(*, home: Home, actor: Actor) -> Home:
     """A clerk verifies a declared home against its evidence (待核实 → 已核实)."""
     if actor is None:
@@ -644,18 +665,13 @@ def home_verify(*, home: Home, actor: Actor) -> Home:
     with transaction.atomic():
         locked = lock_in_pk_order(Home, [home.pk])[home.pk]
         household = _fact_holder(owner=locked.owner, member=locked.member, noun="住房")
-        _require_clerk_not_involved(actor, household, doing="核实住房", noun="家庭住房")
-        if locked.verified_at is not None:
-            raise TransitionError("already_verified", "该住房已核实")
-        locked.verified_at = timezone.now()
-        locked.verified_by = actor
-        locked.save(update_fields=["verified_at", "verified_by"])
-        audit_record(
+        _fact_verify(
+            locked=locked,
+            household=household,
             actor=actor,
+            what="住房",
+            noun="家庭住房",
             action=AuditAction.HOME_VERIFIED,
-            obj=locked,
-            old={"verified": False},
-            new={"verified": True},
         )
     return locked
 
@@ -746,20 +762,13 @@ def pf_loan_record_verify(*, record: PfLoanRecord, actor: Actor) -> PfLoanRecord
     with transaction.atomic():
         locked = lock_in_pk_order(PfLoanRecord, [record.pk])[record.pk]
         household = _fact_holder(owner=locked.borrower, member=locked.member, noun="公积金贷款")
-        _require_clerk_not_involved(
-            actor, household, doing="核实公积金贷款记录", noun="公积金贷款记录"
-        )
-        if locked.verified_at is not None:
-            raise TransitionError("already_verified", "该贷款记录已核实")
-        locked.verified_at = timezone.now()
-        locked.verified_by = actor
-        locked.save(update_fields=["verified_at", "verified_by"])
-        audit_record(
+        _fact_verify(
+            locked=locked,
+            household=household,
             actor=actor,
+            what="公积金贷款记录",
+            noun="公积金贷款记录",
             action=AuditAction.PF_LOAN_RECORD_VERIFIED,
-            obj=locked,
-            old={"verified": False},
-            new={"verified": True},
         )
     return locked
 
