@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gjj import calendar as working_calendar
 from gjj import services
+from gjj.admin_perf import CityScaleListMixin
 from gjj.auth import acting_user
 from gjj.domain import ManualPostingAction, ManualPostingKind, ManualPostingStatus, Role
 from gjj.errors import BusinessError
@@ -40,15 +41,12 @@ from gjj.models import (
     FamilyMember,
     Holiday,
     Home,
-    LoanRate,
     ManualPosting,
     PfLoanRecord,
-    PolicyParameter,
     ProvidentAccount,
     RemittanceImport,
     SpecialGroupMembership,
 )
-from gjj.policy import Key
 from gjj.remittance import RemittanceResult, remittance_import
 from gjj.resources import (
     AccountEntryResource,
@@ -56,11 +54,11 @@ from gjj.resources import (
     DepositorResource,
     ProvidentAccountResource,
 )
-from gjj.selectors import local_city, measure_days_left, policy_in_force, today_local
+from gjj.selectors import local_city, today_local
 from gjj.workflow import actor_has_role, allowed_steps
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(CityScaleListMixin, admin.ModelAdmin):
     """Creation calls a service; saved rows are read-only; nothing is deleted.
 
     The service runs while the form is cleaned (inside the admin's transaction),
@@ -179,30 +177,8 @@ class AccountStatusForm(ReasonForm):
     field_order = ["status", "reason"]
 
 
-class PolicyCorrectionForm(ReasonForm):
-    """A row not yet in force; what the clerk leaves as it was is not sent as a change."""
-
-    value = forms.CharField(label="参数值（留空表示未设置）", required=False, max_length=200)
-    effective_from = forms.DateField(label="生效日期")
-    effective_to = forms.DateField(label="失效日期", required=False)
-    document = forms.CharField(label="依据文件", max_length=200)
-    article = forms.CharField(label="条款", max_length=200)
-    note = forms.CharField(label="备注", required=False, max_length=500)
-    field_order = ["value", "effective_from", "effective_to", "document", "article", "note"]
-
-
 def _no_initial(obj: Model) -> dict[str, Any]:
     return {}
-
-
-def _policy_row_now(row: PolicyParameter) -> dict[str, Any]:
-    return {f: getattr(row, f) for f in PolicyCorrectionForm.field_order}
-
-
-def _policy_changes(row: PolicyParameter, data: dict[str, Any]) -> dict[str, Any]:
-    entered = {f: data[f] for f in PolicyCorrectionForm.field_order}
-    entered["value"] = entered["value"] or None  # an empty value means "unset", as on adding
-    return {f: v for f, v in entered.items() if v != getattr(row, f)}
 
 
 def _home_dispose(home: Home, actor: Any, data: dict[str, Any]) -> object:
@@ -265,15 +241,6 @@ def _manual_step(action: ManualPostingAction) -> Callable[[Any, Any], bool]:
 def _account_status_change(account: ProvidentAccount, actor: Any, data: dict[str, Any]) -> object:
     return services.account_status_change(
         account=account, status=data["status"], actor=actor, reason=data["reason"]
-    )
-
-
-def _policy_parameter_update(row: PolicyParameter, actor: Any, data: dict[str, Any]) -> object:
-    changes = _policy_changes(row, data)
-    if not changes:
-        raise BusinessError("nothing_changed", "未修改任何内容")
-    return services.policy_parameter_update(
-        row=row, changes=changes, actor=actor, reason=data["reason"]
     )
 
 
@@ -618,7 +585,7 @@ class ManualPostingAdmin(ObjectActionsMixin, ServiceAdmin):
 
 
 @admin.register(RemittanceImport)
-class RemittanceImportAdmin(admin.ModelAdmin):
+class RemittanceImportAdmin(CityScaleListMixin, admin.ModelAdmin):
     list_display = ("id", "employer", "month", "line_count", "total", "imported_by", "imported_at")
     list_filter = ("month",)
     search_fields = ("employer__name", "employer__credit_code", "file_name")
@@ -897,7 +864,7 @@ class SpecialGroupMembershipAdmin(ObjectActionsMixin, ServiceAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ExportOnlyMixin, admin.ModelAdmin):
+class AuditLogAdmin(ExportOnlyMixin, CityScaleListMixin, admin.ModelAdmin):
     list_display = (
         "at",
         "actor_label",
@@ -932,98 +899,6 @@ class AuditLogAdmin(ExportOnlyMixin, admin.ModelAdmin):
         return False
 
 
-class ExpiryWarningMixin:
-    def changelist_view(self, request, extra_context=None):
-        today = today_local()
-        left = measure_days_left(on=today)
-        warn = policy_in_force(on=today).value(Key.MEASURE_EXPIRY_WARNING_DAYS)
-        if left is not None and warn is not None and left <= int(warn):
-            self.message_user(
-                request,
-                f"阳政办发〔2024〕52号将于{left}天后到期，请及时录入到期后的政策参数。",
-                level=messages.WARNING,
-            )
-        return super().changelist_view(request, extra_context)
-
-
-@admin.register(PolicyParameter)
-class PolicyParameterAdmin(ObjectActionsMixin, ExpiryWarningMixin, ServiceAdmin):
-    list_display = (
-        "key",
-        "value",
-        "effective_from",
-        "effective_to",
-        "source",
-        "document",
-        "article",
-        "in_force_today",
-    )
-    list_filter = ("source", "key")
-    search_fields = ("key", "document", "article", "note")
-    create_fields = (
-        "key",
-        "kind",
-        "value",
-        "effective_from",
-        "effective_to",
-        "document",
-        "article",
-        "source",
-        "note",
-    )
-    date_hierarchy = "effective_from"
-    object_actions = (
-        ObjectAction(
-            slug="correct",
-            label="更正未生效参数",
-            done="政策参数已更正",
-            role=Role.POLICY_ADMIN,
-            form=PolicyCorrectionForm,
-            # Rows in force are never edited: a change is a new, later row.
-            applies=lambda row: row.effective_from > today_local(),
-            run=_policy_parameter_update,
-            initial=_policy_row_now,
-        ),
-    )
-
-    @admin.display(description="今日有效", boolean=True)
-    def in_force_today(self, obj: PolicyParameter) -> bool:
-        snap = policy_in_force(on=today_local())
-        pv = snap.param(obj.key)
-        return pv is not None and pv.citation.row == f"param:{obj.pk}"
-
-    def create(self, request, data):
-        return services.policy_parameter_add(actor=acting_user(request), **data)
-
-
-@admin.register(LoanRate)
-class LoanRateAdmin(ExpiryWarningMixin, ServiceAdmin):
-    list_display = (
-        "effective_from",
-        "home_tier",
-        "term_band",
-        "annual_rate_percent",
-        "is_floor",
-        "document",
-    )
-    list_filter = ("home_tier", "term_band")
-    search_fields = ("document", "article")
-    create_fields = (
-        "effective_from",
-        "home_tier",
-        "term_band",
-        "annual_rate_percent",
-        "is_floor",
-        "document",
-        "article",
-        "note",
-    )
-    date_hierarchy = "effective_from"
-
-    def create(self, request, data):
-        return services.policy_rate_add(actor=acting_user(request), **data)
-
-
 @admin.register(Holiday)
 class HolidayAdmin(ServiceAdmin):
     """政策管理 enters a year's published schedule when the built-in calendar lacks it."""
@@ -1039,3 +914,8 @@ class HolidayAdmin(ServiceAdmin):
 
     def create(self, request, data):
         return working_calendar.holiday_add(actor=acting_user(request), **data)
+
+
+# The policy rows' pages, and policy drafts with their impact previews, live in their
+# own modules, registered with the same site.
+from gjj import draft_admin, policy_admin  # noqa: E402, F401

@@ -690,3 +690,7 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.name}（{self.get_kind_display()}）"
+
+
+# Policy drafts (future rows previewed before confirmation) live in their own module.
+from gjj.draft_models import *  # noqa: E402, F403

@@ -95,6 +95,12 @@ class Key(StrEnum):
     PURCHASE_WINDOW_MONTHS = "withdrawal.purchase.window_months"
     WITHDRAWAL_FOUR_EYES_THRESHOLD = "withdrawal.four_eyes_threshold"
 
+    # Loan servicing (domain.md §9): overdue, penalty interest, risk class, allocation.
+    SERVICING_GRACE_DAYS = "servicing.overdue.grace_days"
+    PENALTY_RATE_MULTIPLIER = "servicing.penalty.rate_multiplier"
+    RISK_CLASS_BANDS = "servicing.risk_class.bands"
+    REPAYMENT_ALLOCATION_ORDER = "servicing.allocation.order"
+
     # Statutory deadlines (住房公积金管理条例).
     LOAN_DECISION_DAYS = "deadline.loan.decision_days"
     WITHDRAWAL_DECISION_DAYS = "deadline.withdrawal.decision_days"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Final
@@ -99,8 +99,23 @@ def _rate_value(row: LoanRate) -> RateValue:
     )
 
 
-def policy_in_force(*, on: date) -> PolicySnapshot:
-    """Every parameter and rate in force on ``on``, each with its citation."""
+def policy_in_force(
+    *,
+    on: date,
+    drafted: tuple[Sequence[PolicyValue], Sequence[RateValue]] | None = None,
+) -> PolicySnapshot:
+    """Every parameter and rate in force on ``on``, each with its citation.
+
+    ``drafted`` adds rows not yet saved (a policy draft under preview): the
+    snapshot is then what would be in force had they been confirmed.
+    """
+    if drafted is not None:
+        base = policy_in_force(on=on)
+        return resolve(
+            on=on,
+            params=[*base.params.values(), *drafted[0]],
+            rates=[*base.rates, *drafted[1]],
+        )
     settled = on <= today_local()
     if settled:
         snap = _snapshot_memo.get(on)

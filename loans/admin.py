@@ -29,6 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from gjj.admin import ServiceAdmin
+from gjj.admin_perf import CityScaleListMixin
 from gjj.auth import acting_user
 from gjj.domain import AuditAction, RepaymentMethod, Role
 from gjj.errors import BusinessError
@@ -1073,7 +1074,7 @@ class BatchChunkInline(admin.TabularInline):
 
 
 @admin.register(BatchRun)
-class BatchRunAdmin(admin.ModelAdmin):
+class BatchRunAdmin(CityScaleListMixin, admin.ModelAdmin):
     list_display = (
         "business_date",
         "job",
@@ -1113,3 +1114,7 @@ class BatchRunAdmin(admin.ModelAdmin):
         for run in queryset.order_by("pk"):
             total += reprice_retry(run=run, actor=acting_user(request), dispatch=chunk_dispatch)
         self.message_user(request, f"已重新排队 {total} 个分块")
+
+
+# Loan servicing's pages (repayment sources, 催收) live in their own module.
+from loans import servicing_admin  # noqa: E402, F401

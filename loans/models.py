@@ -602,3 +602,6 @@ from loans.batch_models import (  # noqa: E402
 )
 
 __all__ = ["BatchChunk", "BatchError", "BatchRun", "BatchStatus", "RepricingFactor"]
+
+# Loan servicing (repayment sources, collection, overdue) lives in its own module.
+from loans.servicing_models import *  # noqa: E402, F403

@@ -18,6 +18,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from gjj.admin_perf import CityScaleListMixin
 from gjj.auth import acting_user
 from gjj.domain import AuditAction, Role
 from gjj.errors import BusinessError
@@ -46,7 +47,7 @@ class ReasonActionForm(ActionForm):
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(CityScaleListMixin, admin.ModelAdmin):
     """Rows are written by the services only."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -1,0 +1,9 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("gjj", "0011_household_facts"),
+    ]
+
+    operations = []  # type: ignore[var-annotated]

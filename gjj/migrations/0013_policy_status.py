@@ -1,0 +1,9 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("gjj", "0012_desk_indexes"),
+    ]
+
+    operations = []  # type: ignore[var-annotated]

@@ -1,0 +1,9 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("gjj", "0013_policy_status"),
+    ]
+
+    operations = []  # type: ignore[var-annotated]

@@ -1,0 +1,1 @@
+"""Loan servicing: repayment sources and authorisations, collection and overdue state."""
