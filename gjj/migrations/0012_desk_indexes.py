@@ -6,4 +6,4 @@ class Migration(migrations.Migration):
         ("gjj", "0011_household_facts"),
     ]
 
-    operations = []  # type: ignore[var-annotated]
+    operations = []

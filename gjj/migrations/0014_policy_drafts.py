@@ -6,4 +6,4 @@ class Migration(migrations.Migration):
         ("gjj", "0013_policy_status"),
     ]
 
-    operations = []  # type: ignore[var-annotated]
+    operations = []

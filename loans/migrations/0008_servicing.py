@@ -7,4 +7,4 @@ class Migration(migrations.Migration):
         ("gjj", "0013_policy_status"),
     ]
 
-    operations = []  # type: ignore[var-annotated]
+    operations = []

@@ -7,4 +7,4 @@ class Migration(migrations.Migration):
         ("gjj", "0012_desk_indexes"),
     ]
 
-    operations = []  # type: ignore[var-annotated]
+    operations = []
