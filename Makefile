@@ -19,7 +19,7 @@ install: $(STAMP)
 # migrate, demo data, web server, Celery worker and beat, until Ctrl-C.
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	PORT=$(PORT) $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} PORT=$(PORT) bin/run
 
 check: install
@@ -38,7 +38,7 @@ PYTEST_PARALLEL := -n auto
 # the embedded broker); when that database is not SQLite, the database-portable
 # core tests run again on SQLite so both engines are proven.
 test: check
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=15
 	@case "$${DATABASE_URL:-sqlite}" in \
 	  sqlite*) ;; \
 	  *) echo "== tests/gjj again on SQLite =="; \

@@ -3,6 +3,9 @@
 Every block is read only for a user whose view permission covers its table.
 Deadline buckets call the same selectors as the queues' list filters, and link
 to those filters, so a count here is exactly what its link lists.
+
+On a city-sized book every figure is an indexed read: counts stop at
+``COUNT_CAP`` (shown as "N 以上"), the recent actions read the actor's index.
 """
 
 from __future__ import annotations
@@ -15,17 +18,21 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import admin
 from django.db.models import Count, Model, QuerySet
 from django.urls import reverse
 
+from gjj import admin_display as show
 from gjj.calendar import calendar_years_missing
 from gjj.domain import SpecialGroup
-from gjj.models import PolicyParameter
+from gjj.models import AuditLog, LoanRate, PolicyParameter
 from gjj.policy import Key
 from gjj.selectors import (
     household_homes,
     measure_days_left,
     policy_in_force,
+    policy_rates_provisional_in_force,
+    policy_rows_provisional_in_force,
     special_groups_of,
     today_local,
 )
@@ -33,6 +40,7 @@ from loans.admin import OverdueFilter as LoanDeadlineFilter
 from loans.models import ApplicationStatus, BatchRun, BatchStatus, LoanApplication
 from loans.repricing import JOB as REPRICING_JOB
 from loans.selectors import loan_applications_near_deadline, loan_applications_overdue
+from loans.servicing import loan_book_by_risk_class_last_night
 from withdrawals.admin import OverdueFilter as WithdrawalDeadlineFilter
 from withdrawals.models import WithdrawalApplication, WithdrawalStatus
 from withdrawals.selectors import (
@@ -42,6 +50,9 @@ from withdrawals.selectors import (
 
 ZERO = Decimal("0.00")
 CASES_SHOWN = 10
+RECENT_ACTIONS = 10
+# A status or bucket count stops here: the page says "N 以上" instead of counting on.
+COUNT_CAP = 10_000
 NO_GROUP = "无（正常缴存职工）"
 
 # Loans count as approved from the decision on, whatever step they reached since.
@@ -61,6 +72,10 @@ class StatusCount:
     label: str
     count: int
     url: str
+
+    @property
+    def capped(self) -> bool:
+        return self.count >= COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,10 @@ class DeadlineBucket:
     url: str
     cases: tuple[DeadlineCase, ...]
 
+    @property
+    def capped(self) -> bool:
+        return self.count >= COUNT_CAP
+
 
 @dataclass(frozen=True)
 class QueueSummary:
@@ -96,9 +115,14 @@ class QueueSummary:
     deadline_title: str
     buckets: tuple[DeadlineBucket, ...]
 
+    @property
+    def total_capped(self) -> bool:
+        return any(s.capped for s in self.statuses)
+
 
 @dataclass(frozen=True)
 class BatchSummary:
+    job_label: str
     business_date: date
     status: str
     status_label: str
@@ -173,6 +197,43 @@ class MonthChart:
 
 
 @dataclass(frozen=True)
+class RecentAction:
+    """One of the user's own audit rows, in words."""
+
+    at: str
+    action: str
+    object_type: str
+    object_text: str
+    url: str | None  # the object's page, when the admin shows that kind of object
+
+
+@dataclass(frozen=True)
+class ProvisionalPolicy:
+    """Rows in force today that the center has not confirmed yet (domain.md §8)."""
+
+    parameters: int
+    parameters_url: str
+    rates: int
+    rates_url: str
+
+    @property
+    def total(self) -> int:
+        return self.parameters + self.rates
+
+
+@dataclass(frozen=True)
+class RiskClassRow:
+    risk_class: str
+    label: str
+    loans: int
+    outstanding_principal: Decimal
+
+    @property
+    def outstanding_text(self) -> str:
+        return show.money(self.outstanding_principal)
+
+
+@dataclass(frozen=True)
 class Dashboard:
     today: date
     loans: QueueSummary | None
@@ -184,11 +245,21 @@ class Dashboard:
     # Years (this one and the next) with no holiday schedule: deadlines falling in
     # them are counted in calendar days (行政许可法 art. 82 fallback, never silent).
     calendar_missing: tuple[int, ...] = ()
+    provisional: ProvisionalPolicy | None = None
+    risk_classes: tuple[RiskClassRow, ...] | None = None
+    risk_classes_on: date | None = None  # the night whose overdue run left these figures
+    recent: tuple[RecentAction, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.loans or self.withdrawals or self.batch_visible or self.policy or self.chart
+            self.loans
+            or self.withdrawals
+            or self.batch_visible
+            or self.policy
+            or self.chart
+            or self.provisional
+            or self.risk_classes
         )
 
 
@@ -206,23 +277,25 @@ def _change(obj: Model) -> str:
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
 
+def capped_count(queryset: QuerySet) -> int:
+    """The rows of ``queryset``, counted up to ``COUNT_CAP`` (an index read, never the table)."""
+    return queryset.order_by()[:COUNT_CAP].count()
+
+
 def _status_counts(
     model: type[Model], choices: Iterable[tuple[str, str]]
 ) -> tuple[int, tuple[StatusCount, ...]]:
-    # order_by() first: a default ordering would join the GROUP BY.
-    counts: dict[str, int] = dict(
-        model._default_manager.order_by().values_list("status").annotate(n=Count("pk"))
-    )
+    # One capped count per status on the status index: a GROUP BY would read every row.
     rows = tuple(
         StatusCount(
             status=value,
             label=label,
-            count=counts.get(value, 0),
+            count=capped_count(model._default_manager.filter(status=value)),
             url=_changelist(model, status__exact=value),
         )
         for value, label in choices
     )
-    return sum(counts.values()), rows
+    return sum(r.count for r in rows), rows
 
 
 def _deadline_buckets(
@@ -253,7 +326,7 @@ def _deadline_buckets(
             DeadlineBucket(
                 key=key,
                 label=choice_labels[key],
-                count=rows.count(),
+                count=capped_count(rows),
                 url=_changelist(model, **{parameter_name: key}),
                 cases=cases,
             )
@@ -389,6 +462,7 @@ def latest_repricing_run() -> BatchSummary | None:
     if run is None:
         return None
     return BatchSummary(
+        job_label=show.batch_job_label(run.job),
         business_date=run.business_date,
         status=run.status,
         status_label=BatchStatus(run.status).label,
@@ -419,6 +493,61 @@ def policy_today(*, on: date) -> PolicySummary:
         warning_days=int(warning) if warning is not None else None,
         url=_changelist(PolicyParameter, key=str(Key.MEASURE)),
     )
+
+
+def provisional_policy(*, on: date) -> ProvisionalPolicy:
+    """The provisional rows in force on ``on``, linked to the same rows in their lists."""
+    in_force = {"status__exact": "provisional", "in_force": "today"}
+    return ProvisionalPolicy(
+        parameters=policy_rows_provisional_in_force(on=on).count(),
+        parameters_url=_changelist(PolicyParameter, **in_force),
+        rates=policy_rates_provisional_in_force(on=on).count(),
+        rates_url=_changelist(LoanRate, **in_force),
+    )
+
+
+def risk_class_book() -> tuple[date | None, tuple[RiskClassRow, ...]]:
+    """The book by class as last night's overdue run left it (classes move only at night),
+    with that night's business date."""
+    on, rows = loan_book_by_risk_class_last_night()
+    return on, tuple(
+        RiskClassRow(
+            risk_class=row["risk_class"],
+            label=row["label"],
+            loans=row["loans"],
+            outstanding_principal=row["outstanding_principal"],
+        )
+        for row in rows
+    )
+
+
+def recent_actions(*, user: Any) -> tuple[RecentAction, ...]:
+    """The user's own latest audit rows (newest first), read on the (actor, id) index."""
+    if not getattr(user, "pk", None):
+        return ()
+    registered = {f"{m._meta.app_label}.{m._meta.model_name}": m for m in admin.site._registry}
+    rows = AuditLog.objects.filter(actor=user).order_by("-id")[:RECENT_ACTIONS]
+    out = []
+    for row in rows:
+        model = registered.get(row.object_type)
+        url = None
+        if (
+            model is not None
+            and row.object_id
+            and user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+        ):
+            meta = model._meta
+            url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.object_id])
+        out.append(
+            RecentAction(
+                at=show.local_time(row.at),
+                action=show.action_label(row.action),
+                object_type=show.object_type_label(row.object_type),
+                object_text=row.object_repr or row.object_id,
+                url=url,
+            )
+        )
+    return tuple(out)
 
 
 def approved_loans_in_month(*, on: date) -> list[LoanApplication]:
@@ -497,6 +626,7 @@ def dashboard_for(*, user: Any) -> Dashboard:
     sees_withdrawals = user.has_perm("withdrawals.view_withdrawalapplication")
     sees_batch = user.has_perm("loans.view_batchrun")
     sees_policy = user.has_perm("gjj.view_policyparameter")
+    risk_book = risk_class_book() if user.has_perm("loans.view_loan") else None
     return Dashboard(
         today=today,
         loans=loan_queue(today=today) if sees_loans else None,
@@ -514,4 +644,8 @@ def dashboard_for(*, user: Any) -> Dashboard:
             if sees_loans or sees_withdrawals or sees_policy
             else ()
         ),
+        provisional=provisional_policy(on=today) if sees_policy else None,
+        risk_classes=risk_book[1] if risk_book is not None else None,
+        risk_classes_on=risk_book[0] if risk_book is not None else None,
+        recent=recent_actions(user=user),
     )

@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "config.middleware.api_path_not_found",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # No LocaleMiddleware: the site speaks Chinese whatever the browser asks for.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,7 +167,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The one language, for the admin, the API's messages and the date formats alike.
 LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -217,11 +219,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from the public validator: the page asks nothing of any other server.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "SpecialGroupEnum": "gjj.domain.SpecialGroup.choices",
         "PropertyTypeEnum": "gjj.domain.PropertyType.choices",
         "SexEnum": "gjj.domain.Sex.choices",
         "RelationEnum": "gjj.models.Relation",
+        "PolicyStatusEnum": "gjj.policy.PolicyStatus.choices",
     },
 }
 
@@ -263,8 +268,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "nightly-repricing": {
-        "task": "loans.tasks.reprice_nightly",
+    # Repricing, then collection, then overdue: one chain per business date.
+    "nightly-servicing": {
+        "task": "loans.tasks.servicing_nightly",
         "schedule": crontab(hour=1, minute=0),
     },
     "nightly-policy-check": {
@@ -288,7 +294,10 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_pii": {"()": "gjj.logging.MaskPIIFilter"}},
+    "filters": {
+        "mask_pii": {"()": "gjj.logging.MaskPIIFilter"},
+        "client_error_brief": {"()": "gjj.logging.ClientErrorBriefFilter"},
+    },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
@@ -297,7 +306,11 @@ LOGGING = {
         }
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]},
+        # A refused request (403, a bad host or body) is one line; a 500 keeps its traceback.
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_error_brief", "mask_pii"],
+        },
         "django.server": {
             "class": "logging.StreamHandler",
             "formatter": "django.server",

@@ -1,12 +1,18 @@
-"""Error pages: API paths answer in the API's error format, the rest as Django does."""
+"""The API's index, and error pages: API paths answer in the API's error format."""
 
 from __future__ import annotations
 
 import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views import defaults
 from django.views.debug import SafeExceptionReporterFilter
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 class SettingsMaskingFilter(SafeExceptionReporterFilter):
@@ -20,6 +26,44 @@ class SettingsMaskingFilter(SafeExceptionReporterFilter):
         "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL|LOCATION|BROKER|BACKEND",
         flags=re.IGNORECASE,
     )
+
+
+# The API's front door: where each part lives (name, URL name).
+API_LINKS = (
+    ("health", "health"),
+    ("schema", "schema"),
+    ("docs", "swagger-ui"),
+    ("signup", "auth-signup"),
+    ("login", "auth-login"),
+    ("me", "me"),
+    ("loan_quote", "loan-quote"),
+    ("loan_applications", "loan-applications"),
+    ("loans", "loan-list"),
+    ("withdrawal_applications", "withdrawals:application-list"),
+    ("withdrawal_consents", "withdrawals:consent-list"),
+)
+
+
+class ApiIndexView(APIView):
+    """GET /api/v1/: the links to the API's parts, for a person or a client finding its way.
+
+    A REST view like every other under /api/ (the API's error format, throttles); it is
+    not an operation of the contract, so the schema leaves it out.
+    """
+
+    permission_classes = (AllowAny,)
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        links = {name: request.build_absolute_uri(reverse(url)) for name, url in API_LINKS}
+        return Response(
+            {
+                "title": "阳泉市住房公积金管理中心 API",
+                "version": "v1",
+                "description": "贷款试算、贷款申请与提取业务接口；契约见 schema，文档见 docs",
+                "links": links,
+            }
+        )
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -17,11 +17,18 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+from gjj import admin_display as show
 from gjj import calendar as working_calendar
 from gjj import services
 from gjj.admin_perf import CityScaleListMixin
 from gjj.auth import acting_user
-from gjj.domain import ManualPostingAction, ManualPostingKind, ManualPostingStatus, Role
+from gjj.domain import (
+    AuditAction,
+    ManualPostingAction,
+    ManualPostingKind,
+    ManualPostingStatus,
+    Role,
+)
 from gjj.errors import BusinessError
 from gjj.exports import ExportOnlyMixin
 from gjj.ledger import (
@@ -58,7 +65,47 @@ from gjj.selectors import local_city, today_local
 from gjj.workflow import actor_has_role, allowed_steps
 
 
-class ServiceAdmin(CityScaleListMixin, admin.ModelAdmin):
+class FormattedFieldsMixin:
+    """Money and rate fields in the one format, on lists and object pages.
+
+    ``<field>_yuan`` shows a money field as ``900,000.00`` and ``<field>_pct`` a rate
+    as ``2.60%`` (gjj.admin_display); list_display and readonly fields name them.
+    """
+
+    model: type[Model]
+
+    def __getattr__(self, name: str) -> Any:
+        base, _, suffix = name.rpartition("_")
+        fmt = {"yuan": show.money, "pct": show.rate}.get(suffix)
+        if fmt is None or not base or name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            field = self.model._meta.get_field(base)
+        except Exception as exc:  # FieldDoesNotExist, or no model yet
+            raise AttributeError(name) from exc
+        if formatted_name(field) != name:
+            raise AttributeError(name)
+        label = str(getattr(field, "verbose_name", base)).replace("（%）", "")
+
+        @admin.display(description=label, ordering=base)
+        def formatted(obj: Model) -> str:
+            return fmt(getattr(obj, base))
+
+        return formatted
+
+
+def formatted_name(field: Any) -> str | None:
+    """The ``_yuan``/``_pct`` name that shows ``field`` formatted, or None."""
+    from django.db.models import DecimalField
+
+    if not isinstance(field, DecimalField):
+        return None
+    if field.name.endswith("rate_percent"):
+        return f"{field.name}_pct"
+    return f"{field.name}_yuan" if field.decimal_places == 2 else None
+
+
+class ServiceAdmin(FormattedFieldsMixin, CityScaleListMixin, admin.ModelAdmin):
     """Creation calls a service; saved rows are read-only; nothing is deleted.
 
     The service runs while the form is cleaned (inside the admin's transaction),
@@ -66,16 +113,30 @@ class ServiceAdmin(CityScaleListMixin, admin.ModelAdmin):
     """
 
     create_fields: tuple[str, ...] = ()
+    # On a saved row's page, a field shown by a display method instead (e.g. a JSON value
+    # as a table): {"value": "value_shown"}. Money and rates are swapped without asking.
+    shown_fields: dict[str, str] = {}
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None and self.create_fields:
             return self.create_fields
-        return super().get_fields(request, obj)
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            return fields
+        # A saved row is read-only: money and rates show formatted in place of the raw field.
+        swap = self._formatted_names()
+        shown = [swap.get(str(f), str(f)) for f in fields if f not in swap.values()]
+        return list(dict.fromkeys(shown))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None:
             return self.readonly_fields
-        return [f.name for f in self.model._meta.fields] + list(self.readonly_fields)
+        names = [f.name for f in self.model._meta.fields]
+        return names + list(self._formatted_names().values()) + list(self.readonly_fields)
+
+    def _formatted_names(self) -> dict[str, str]:
+        pairs = ((f.name, formatted_name(f)) for f in self.model._meta.fields)
+        return {name: shown for name, shown in pairs if shown is not None} | self.shown_fields
 
     def get_inlines(self, request: HttpRequest, obj: Model | None) -> Any:
         return self.inlines if obj is not None else ()
@@ -106,13 +167,9 @@ class ServiceAdmin(CityScaleListMixin, admin.ModelAdmin):
                 try:
                     self.created = admin_self.create(request, data)
                 except BusinessError as exc:
-                    if exc.fields:
-                        for name, errs in exc.fields.items():
-                            target = name if name in self.fields else None
-                            for e in errs:
-                                self.add_error(target, f"{e['message']}（{exc.code}）")
-                    else:
-                        self.add_error(None, f"{exc.message}（{exc.code}）")
+                    # The clerk reads the Chinese message; the code is for machines.
+                    for name, message in show.field_refusals(exc):
+                        self.add_error(name if name in self.fields else None, message)
 
         return ServiceForm
 
@@ -321,6 +378,7 @@ class ObjectActionsMixin:
                 }
                 for action in self.offered_actions(request, obj)
             ]
+            context["audit_block"] = show.audit_block(obj)
         return super().render_change_form(  # type: ignore[misc]  # ModelAdmin's
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
@@ -344,7 +402,7 @@ class ObjectActionsMixin:
                 try:
                     action.run(obj, acting_user(request), form.cleaned_data)
                 except BusinessError as refusal:
-                    self.message_user(request, refusal.message, messages.ERROR)
+                    self.message_user(request, show.refusal_text(refusal), messages.ERROR)
                 else:
                     self.message_user(request, action.done, messages.SUCCESS)
             meta = self.model._meta
@@ -379,12 +437,20 @@ class AccountInline(admin.StackedInline):
     readonly_fields = (
         "account_number",
         "status",
-        "balance",
-        "deposit_base",
+        "balance_yuan",
+        "deposit_base_yuan",
         "opened_on",
         "continuous_deposit_months",
     )
     fields = readonly_fields
+
+    @admin.display(description="账户余额")
+    def balance_yuan(self, obj: ProvidentAccount) -> str:
+        return show.money(obj.balance)
+
+    @admin.display(description="缴存基数")
+    def deposit_base_yuan(self, obj: ProvidentAccount) -> str:
+        return show.money(obj.deposit_base)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -411,6 +477,7 @@ class DepositorAdmin(ExportOnlyMixin, MaskedIdMixin, ServiceAdmin):
     list_display = ("name", "masked_id", "account_number", "sex", "birth_date", "employer")
     list_filter = ("sex", "hukou_city", "account__status")
     search_fields = ("name", "id_number", "account__account_number")
+    search_identifiers = ("id_number", "account__account_number")
     list_select_related = ("account", "employer")
     create_fields = ("name", "id_number", "phone", "hukou_city", "hukou_since", "employer")
     inlines = (AccountInline, FamilyInline)
@@ -433,11 +500,12 @@ class ProvidentAccountAdmin(ObjectActionsMixin, ExportOnlyMixin, ServiceAdmin):
         "depositor_name",
         "depositor_id",
         "status",
-        "balance",
+        "balance_yuan",
         "opened_on",
     )
     list_filter = ("status",)
     search_fields = ("account_number", "depositor__name", "depositor__id_number")
+    search_identifiers = ("account_number", "depositor__id_number")
     list_select_related = ("depositor",)
     create_fields = (
         "depositor",
@@ -482,8 +550,8 @@ class AccountEntryAdmin(ObjectActionsMixin, ExportOnlyMixin, ServiceAdmin):
         "depositor_name",
         "depositor_id",
         "entry_type",
-        "amount",
-        "balance_after",
+        "amount_yuan",
+        "balance_after_yuan",
         "value_date",
         "withdrawal_reason",
         "reverses",
@@ -495,6 +563,7 @@ class AccountEntryAdmin(ObjectActionsMixin, ExportOnlyMixin, ServiceAdmin):
         "account__depositor__id_number",
         "reference",
     )
+    search_identifiers = ("account__account_number", "account__depositor__id_number", "reference")
     list_select_related = ("account", "account__depositor")
     date_hierarchy = "value_date"
     resource_classes = (AccountEntryResource,)
@@ -534,12 +603,12 @@ class ManualPostingAdmin(ObjectActionsMixin, ServiceAdmin):
         "id",
         "account",
         "kind",
-        "amount",
+        "amount_yuan",
         "value_date",
         "status",
         "reference",
-        "requested_by",
-        "decided_by",
+        "requester_name",
+        "decider_name",
     )
     list_filter = ("status", "kind")
     search_fields = ("account__account_number", "account__depositor__name", "reference")
@@ -569,6 +638,14 @@ class ManualPostingAdmin(ObjectActionsMixin, ServiceAdmin):
         ),
     )
 
+    @admin.display(description="申请人", ordering="requested_by__first_name")
+    def requester_name(self, obj: ManualPosting) -> str:
+        return show.person_name(obj.requested_by)
+
+    @admin.display(description="复核人", ordering="decided_by__first_name")
+    def decider_name(self, obj: ManualPosting) -> str:
+        return show.person_name(obj.decided_by) if obj.decided_by_id else show.EMPTY
+
     def get_form(
         self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any
     ) -> Any:
@@ -586,12 +663,28 @@ class ManualPostingAdmin(ObjectActionsMixin, ServiceAdmin):
 
 @admin.register(RemittanceImport)
 class RemittanceImportAdmin(CityScaleListMixin, admin.ModelAdmin):
-    list_display = ("id", "employer", "month", "line_count", "total", "imported_by", "imported_at")
+    list_display = (
+        "id",
+        "employer",
+        "month",
+        "line_count",
+        "total_yuan",
+        "importer_name",
+        "imported_at",
+    )
     list_filter = ("month",)
     search_fields = ("employer__name", "employer__credit_code", "file_name")
     list_select_related = ("employer", "imported_by")
     date_hierarchy = "imported_at"
     change_list_template = "admin/gjj/remittance_changelist.html"
+
+    @admin.display(description="合计金额", ordering="total")
+    def total_yuan(self, obj: RemittanceImport) -> str:
+        return show.money(obj.total)
+
+    @admin.display(description="导入人", ordering="imported_by__first_name")
+    def importer_name(self, obj: RemittanceImport) -> str:
+        return show.person_name(obj.imported_by)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # files come in through the import page, which calls the service
@@ -784,7 +877,7 @@ class PfLoanRecordAdmin(HouseholdFactAdminMixin, ObjectActionsMixin, ServiceAdmi
         "holder",
         "source",
         "lender",
-        "amount",
+        "amount_yuan",
         "issued_on",
         "settled_on",
         "verification",
@@ -841,7 +934,7 @@ class PfLoanRecordAdmin(HouseholdFactAdminMixin, ObjectActionsMixin, ServiceAdmi
 
 @admin.register(SpecialGroupMembership)
 class SpecialGroupMembershipAdmin(ObjectActionsMixin, ServiceAdmin):
-    list_display = ("depositor", "group", "valid_from", "valid_to", "verified_by", "revoked_at")
+    list_display = ("depositor", "group", "valid_from", "valid_to", "verifier_name", "revoked_at")
     list_filter = ("group",)
     search_fields = ("depositor__name", "depositor__id_number")
     list_select_related = ("depositor", "verified_by")
@@ -859,22 +952,70 @@ class SpecialGroupMembershipAdmin(ObjectActionsMixin, ServiceAdmin):
         ),
     )
 
+    @admin.display(description="认定人", ordering="verified_by__first_name")
+    def verifier_name(self, obj: SpecialGroupMembership) -> str:
+        return show.person_name(obj.verified_by) if obj.verified_by_id else show.EMPTY
+
     def create(self, request, data):
         return services.special_group_grant(actor=acting_user(request), **data)
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """By action, in the clerks' words (a fixed list: no query over the log)."""
+
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return AuditAction.choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditLog]) -> QuerySet[AuditLog]:
+        value = self.value()
+        return queryset.filter(action=value) if value else queryset
+
+
+class AuditObjectTypeFilter(admin.SimpleListFilter):
+    """By the kind of object, named by its model (a fixed list: no query over the log)."""
+
+    title = "对象类型"
+    parameter_name = "object_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        from django.apps import apps
+
+        labels = {"auth.user": show.object_type_label("auth.user")}
+        for app in ("gjj", "loans", "withdrawals"):
+            for model in apps.get_app_config(app).get_models():
+                labels[model._meta.label_lower] = str(model._meta.verbose_name)
+        return sorted(labels.items(), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditLog]) -> QuerySet[AuditLog]:
+        value = self.value()
+        return queryset.filter(object_type=value) if value else queryset
 
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ExportOnlyMixin, CityScaleListMixin, admin.ModelAdmin):
     list_display = (
-        "at",
-        "actor_label",
-        "action",
-        "object_type",
+        "at_local",
+        "actor_name",
+        "action_text",
+        "object_type_text",
         "object_id",
         "object_repr",
         "reason",
     )
-    list_filter = ("action", "object_type")
+    list_filter = (AuditActionFilter, AuditObjectTypeFilter)
+    fields = (
+        "at_local",
+        "actor_name",
+        "action_text",
+        "object_type_text",
+        "object_id",
+        "object_repr",
+        "reason",
+        "changes",
+    )
     # Who (recorded label or current user name), what (type and id), which case
     # (the application number is in the object's description), and why.
     search_fields = (
@@ -886,8 +1027,32 @@ class AuditLogAdmin(ExportOnlyMixin, CityScaleListMixin, admin.ModelAdmin):
         "object_repr",
         "reason",
     )
+    search_identifiers = ("object_type", "object_id", "object_repr", "action", "actor__username")
+    # A description holds names (王芳（1403…）) as well as case numbers.
+    search_names = ("object_repr",)
+    list_select_related = ("actor",)
     date_hierarchy = "at"
     resource_classes = (AuditLogResource,)
+
+    @admin.display(description="时间", ordering="at")
+    def at_local(self, obj: AuditLog) -> str:
+        return show.local_time(obj.at, seconds=True)
+
+    @admin.display(description="操作人", ordering="actor_label")
+    def actor_name(self, obj: AuditLog) -> str:
+        return show.audit_actor(obj)
+
+    @admin.display(description="操作", ordering="action")
+    def action_text(self, obj: AuditLog) -> str:
+        return show.labelled(show.action_label(obj.action), obj.action)
+
+    @admin.display(description="对象类型", ordering="object_type")
+    def object_type_text(self, obj: AuditLog) -> str:
+        return show.object_type_label(obj.object_type)
+
+    @admin.display(description="变更内容")
+    def changes(self, obj: AuditLog) -> str:
+        return show.audit_changes_table(obj)
 
     def has_add_permission(self, request):
         return False
@@ -903,11 +1068,15 @@ class AuditLogAdmin(ExportOnlyMixin, CityScaleListMixin, admin.ModelAdmin):
 class HolidayAdmin(ServiceAdmin):
     """政策管理 enters a year's published schedule when the built-in calendar lacks it."""
 
-    list_display = ("day", "kind", "name", "document", "created_by")
+    list_display = ("day", "kind", "name", "document", "creator_name")
     list_filter = ("kind",)
     search_fields = ("name", "document")
     create_fields = ("day", "kind", "name", "document")
     date_hierarchy = "day"
+
+    @admin.display(description="录入人")
+    def creator_name(self, obj: Holiday) -> str:
+        return show.person_name(obj.created_by) if obj.created_by_id else show.EMPTY
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return actor_has_role(acting_user(request), Role.POLICY_ADMIN)

@@ -29,3 +29,25 @@ class MaskPIIFilter(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+class ClientErrorBriefFilter(logging.Filter):
+    """A request refused with a 4xx (403, a disallowed host, a bad body) is logged as one
+    line: its traceback says nothing about the server. A 5xx keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(("django.request", "django.security")):
+            return True
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500 and record.exc_info:
+            reason = " ".join(str(record.exc_info[1] or "").split())
+            if reason and reason not in record.getMessage():
+                # The reason given (e.g. a refused step's message) stays on the line.
+                record.msg, record.args = f"{record.getMessage()}（{reason}）", None
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = (
+                logging.WARNING,
+                logging.getLevelName(logging.WARNING),
+            )
+        return True

@@ -138,14 +138,16 @@ HEALTH_EXAMPLES = [
 
 # --- sign-up, log-in, log-out, me ----------------------------------------------------------
 
+# 赵磊 is the demo's unregistered depositor, and the password the demo's (seed_demo):
+# both examples work as they stand against `make run`.
 SIGNUP_REQUEST = {
     "username": "zhaolei",
-    "password": "Yq-gjj-2026!",
+    "password": "Yq-demo-2024!",
     "name": "赵磊",
     "id_number": "140302199406180074",
     "account_number": "1403000005",
 }
-LOGIN_REQUEST = {"username": "zhaolei", "password": "Yq-gjj-2026!"}
+LOGIN_REQUEST = {"username": "zhaolei", "password": "Yq-demo-2024!"}
 
 SIGNUP_EXAMPLES = [
     *pair(

@@ -290,7 +290,8 @@ class ApplicationStatusChange(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.application_id} {self.from_status or '—'} → {self.to_status}"
+        before = self.get_from_status_display() if self.from_status else "—"
+        return f"{self.application_id} {before} → {self.get_to_status_display()}"
 
 
 class LoanStatus(models.TextChoices):
@@ -474,6 +475,9 @@ class RateChange(models.Model):
 class RepaymentSource(models.TextChoices):
     COUNTER = "counter", "柜面"
     BANK_IMPORT = "bank_import", "银行代扣文件"
+    # The nightly servicing (loans.servicing): the channel of the payment that settled it.
+    PROVIDENT = "provident", "冲还贷"
+    BANK_DEBIT = "bank_debit", "委托扣款"
 
 
 class RepaymentImport(models.Model):

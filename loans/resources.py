@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from import_export.fields import Field
 
+from gjj.admin_display import person_name
 from gjj.exports import ExportResource, MaskedField, masked_id, text
 from gjj.masking import mask_bank_account
 from loans.models import Loan, LoanApplication
+
+
+def _name(user: Any) -> str:
+    return person_name(user) if user is not None else ""
 
 
 class LoanApplicationResource(ExportResource):
@@ -16,6 +23,16 @@ class LoanApplicationResource(ExportResource):
     szg_loan_account = MaskedField("szg_loan_account", "商业贷款账号", mask_bank_account)
     review_opinion = text("review_opinion", "审核意见")
     decision_opinion = text("decision_opinion", "审批意见/不予贷款理由")
+
+    # The people who acted, by name (not their log-in).
+    def dehydrate_accepted_by(self, app: LoanApplication) -> str:
+        return _name(app.accepted_by)
+
+    def dehydrate_reviewed_by(self, app: LoanApplication) -> str:
+        return _name(app.reviewed_by)
+
+    def dehydrate_decided_by(self, app: LoanApplication) -> str:
+        return _name(app.decided_by)
 
     class Meta:
         model = LoanApplication

@@ -332,7 +332,8 @@ class StatusChange(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.application} {self.from_status or '—'} → {self.to_status}"
+        before = self.get_from_status_display() if self.from_status else "—"
+        return f"{self.application} {before} → {self.get_to_status_display()}"
 
 
 class WithdrawalPayment(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from import_export.fields import Field
 
+from gjj.admin_display import person_name
 from gjj.exports import ExportResource, MaskedField, masked_id, text
 from gjj.masking import mask_bank_account
 from withdrawals.models import WithdrawalApplication
@@ -14,6 +15,13 @@ class WithdrawalApplicationResource(ExportResource):
     applicant_id_number = masked_id("applicant__id_number")
     bank_account = MaskedField("bank_account", "收款账号", mask_bank_account)
     decision_reason = text("decision_reason", "审批意见")
+
+    # The people who acted, by name (not their log-in).
+    def dehydrate_accepted_by(self, app: WithdrawalApplication) -> str:
+        return person_name(app.accepted_by) if app.accepted_by_id else ""
+
+    def dehydrate_decided_by(self, app: WithdrawalApplication) -> str:
+        return person_name(app.decided_by) if app.decided_by_id else ""
 
     class Meta:
         model = WithdrawalApplication

@@ -28,6 +28,7 @@ from gjj.workflow import (
     Step,
     actor_has_role,
     actor_is_user_of,
+    allowed_steps,
     case_check,
     case_move,
     require_not_involved,
@@ -928,6 +929,26 @@ def member_consent_record(
 def _four_eyes_threshold(on: date) -> Decimal | None:
     value = policy_in_force(on=on).value(Key.WITHDRAWAL_FOUR_EYES_THRESHOLD)
     return Decimal(value) if value is not None else None
+
+
+def withdrawal_steps_allowed(
+    *, application: WithdrawalApplication, actor: Actor, on: date | None = None
+) -> list[WithdrawalAction]:
+    """The steps ``actor`` may take now (admin buttons), the four-eyes line included."""
+    allowed = allowed_steps(case=application, actor=actor, flow=WITHDRAWAL_FLOW)
+    if WithdrawalAction.APPROVE in allowed:
+        threshold = _four_eyes_threshold(on or today_local())
+        try:
+            case_check(
+                case=application,
+                step=WITHDRAWAL_STEPS[WithdrawalAction.APPROVE],
+                actor=actor,
+                flow=WITHDRAWAL_FLOW,
+                four_eyes=threshold is not None and application.amount > threshold,
+            )
+        except (TransitionError, ActorNotAllowed):
+            allowed.remove(WithdrawalAction.APPROVE)
+    return allowed
 
 
 def withdrawal_approve(

@@ -92,9 +92,9 @@ def test_policy_rows_are_not_editable_by_a_clerk(logged_clerk):
 def test_policy_admin_warns_sixty_days_before_expiry(client, make_staff, monkeypatch):
     user = make_staff("policy1", "政策管理")
     client.force_login(user)
-    monkeypatch.setattr("gjj.admin.today_local", lambda: date(2027, 8, 17))
+    monkeypatch.setattr("gjj.policy_admin.today_local", lambda: date(2027, 8, 17))
     html = client.get("/admin/gjj/policyparameter/").content.decode()
     assert "将于60天后到期" in html
-    monkeypatch.setattr("gjj.admin.today_local", lambda: date(2027, 8, 16))
+    monkeypatch.setattr("gjj.policy_admin.today_local", lambda: date(2027, 8, 16))
     html = client.get("/admin/gjj/policyparameter/").content.decode()
     assert "后到期" not in html

@@ -16,6 +16,7 @@ from stdnum.cn import uscc
 from gjj import services as gjj_services
 from gjj.calendar import holiday_add
 from gjj.domain import ManualPostingKind, Role
+from gjj.drafts import policy_draft_create
 from gjj.ledger import manual_posting_request
 from gjj.models import AuditLog, Depositor, Home, PolicyParameter
 from tests import factories
@@ -41,7 +42,15 @@ EXPORTING = (
     "withdrawals/withdrawalapplication",
 )
 # What 政策管理 may open: the policy tables and the audit log, nothing of the cases.
-POLICY_LISTS = {"gjj/auditlog", "gjj/policyparameter", "gjj/loanrate", "gjj/holiday"}
+POLICY_LISTS = {
+    "gjj/auditlog",
+    "gjj/policyparameter",
+    "gjj/loanrate",
+    "gjj/holiday",
+    "gjj/policydraft",
+}
+# Drafts of future policy are the policy role's alone.
+POLICY_ONLY = {"gjj/policydraft"}
 # Where each role is offered an add page (the services create the row).
 ADDS = {
     C: {
@@ -56,7 +65,7 @@ ADDS = {
     },
     R: set(),
     A: set(),
-    P: {"gjj/policyparameter", "gjj/loanrate", "gjj/holiday"},
+    P: {"gjj/policyparameter", "gjj/loanrate", "gjj/holiday", "gjj/policydraft"},
 }
 # The actions each role is offered on each list; every other list offers none.
 ACTIONS = {
@@ -114,7 +123,7 @@ def role_user(make_staff):
 def test_each_role_opens_exactly_its_lists_and_exports(client, role_user, role):
     # Given a user in one role group
     client.force_login(role_user(role))
-    may_see = set(LISTS) if role != P else POLICY_LISTS
+    may_see = set(LISTS) - POLICY_ONLY if role != P else POLICY_LISTS
 
     # When they open every list of the center and every export
     seen = {name for name in LISTS if client.get(url(name)).status_code == 200}
@@ -310,6 +319,7 @@ def every_kind_of_row(clerk, approver_user):
     withdrawal_services.withdrawal_approve(
         application=app, actor=approver_user, on=date(2025, 3, 3)
     )
+    policy_draft_create(title="2027年贷款额度调整", actor=factories.make_staff("drafter", P))
 
 
 @pytest.fixture
@@ -323,8 +333,17 @@ def test_no_object_page_offers_a_field_to_edit(client, django_user_model, every_
     client.force_login(root)
     models = [apps.get_model(*name.split("/")) for name in LISTS]
     rows = {m._meta.label: m._default_manager.order_by("pk").first() for m in models}
-    # made by files and the night batch
-    missing = {"loans.RepaymentImport", "loans.BatchRun", "gjj.RemittanceImport"}
+    # made by files, the night batch and the applicants' 冲还贷 authorisations
+    missing = {
+        "loans.RepaymentImport",
+        "loans.BatchRun",
+        "gjj.RemittanceImport",
+        "loans.LoanServicing",
+        "loans.BankDeductionFile",
+        "loans.BankDeductionLine",
+        "loans.BankResultImport",
+        "loans.RepaymentAuthorization",
+    }
     assert {label for label, row in rows.items() if row is None} == missing
 
     # When a superuser opens each row's page

@@ -139,7 +139,7 @@ def test_a_full_id_number_finds_the_application_and_its_export(client, staff):
     html = client.get(QUEUE, {"q": dep.id_number}).content.decode()
 
     # Then only his application is listed, its ID column masked
-    assert re.findall(r'<td class="field-masked_id">([^<]*)</td>', html) == [dep.masked_id_number]
+    assert re.findall(r'<span class="gjj-id"[^>]*>([^<]*)</span>', html) == [dep.masked_id_number]
     # And the export of that search (as Excel) is that one row
     rows = xlsx_rows(export(client, QUEUE, "xlsx", q=dep.id_number))
     assert [r[:5] for r in rows] == [
@@ -206,7 +206,7 @@ def test_the_loan_list_shows_masked_ids_and_finds_a_loan_by_application_number(c
     html = client.get(LOANS, {"q": loan.application.number}).content.decode()
 
     # Then the loan is listed with the borrower's ID masked
-    assert re.findall(r'<td class="field-masked_id">([^<]*)</td>', html) == [dep.masked_id_number]
+    assert re.findall(r'<span class="gjj-id"[^>]*>([^<]*)</span>', html) == [dep.masked_id_number]
     assert loan.contract_number in html
 
 

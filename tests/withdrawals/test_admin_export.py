@@ -142,7 +142,7 @@ def test_a_full_id_number_finds_the_case_and_its_export(client, make_staff, queu
     html = client.get(URL, {"q": case.applicant.id_number}).content.decode()
 
     # Then only that case is listed, masked, and the export of the search is that row
-    ids = re.findall(r'<td class="field-applicant_id">([^<]*)</td>', html)
+    ids = re.findall(r'<span class="gjj-id"[^>]*>([^<]*)</span>', html)
     assert ids == [case.applicant.masked_id_number]
     rows = csv_rows(export(client, URL, "csv", q=case.applicant.id_number))
     assert [r[:4] for r in rows[1:]] == [

@@ -225,7 +225,7 @@ def test_the_admin_action_shows_the_refusal_in_chinese(client, build, family, cl
     )
     # Then her household's case is refused in Chinese and stays submitted; the other is accepted
     html = resp.content.decode()
-    assert f"{own}：{OWN}（own_application）" in html
+    assert f"{own}：{OWN}" in html
     assert "已受理 1 笔" in html
     own.refresh_from_db()
     other.refresh_from_db()
@@ -247,7 +247,7 @@ def test_the_admin_approve_action_refuses_the_drawing_father(
         URL, {"action": "approve", "_selected_action": [app.pk]}, follow=True
     ).content.decode()
     # Then he is refused in Chinese and nothing is paid
-    assert f"{app}：{OWN}（own_application）" in html
+    assert f"{app}：{OWN}" in html
     app.refresh_from_db()
     assert app.status == WithdrawalStatus.ACCEPTED
     assert not AccountEntry.objects.filter(reference=app.number).exists()
@@ -267,7 +267,7 @@ def test_the_admin_consent_action_refuses_the_applicant_clerk(client, build, fam
         follow=True,
     ).content.decode()
     # Then he is refused in Chinese and the consent stays pending
-    assert f"{father}：{OWN}（own_application）" in html
+    assert f"{father}：{OWN}" in html
     father.refresh_from_db()
     assert father.consent_status == "pending"
 
