@@ -7,8 +7,8 @@
 1. Migrates the (PostgreSQL) database and makes one real loan through the
    application walk (the test builders), disbursed 2025-06-12.
 2. Copies it set-based into a book of N loans (applications, loan-history
-   records and loans), all moved back to 2023 at 3.10% so that each is due for
-   repricing on 2025-01-01.
+   records, loans and their schedule versions), all moved back to 2023 at
+   3.10% so that each is due for repricing on 2025-01-01.
 3. Times (a) one plain ``UPDATE`` of the rate column over the whole table,
    inside a transaction that is rolled back — the floor — and (b) the full job:
    kickoff, then the chunks through the broker to N Celery worker processes
@@ -67,33 +67,46 @@ def copy_rows(cur, table: str, template_id: int, n: int, overrides: dict[str, st
     return first
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--loans", type=int, default=1_000_000)
-    ap.add_argument("--workers", type=int, default=2)
-    args = ap.parse_args()
+def copy_versions(cur) -> int:
+    """Give every loan without one the template's schedule version (the book's copies)."""
+    cur.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'loans_scheduleversion' AND column_name NOT IN ('id', 'loan_id') "
+        "ORDER BY ordinal_position"
+    )
+    cols = [c for (c,) in cur.fetchall()]
+    cur.execute("SELECT MIN(id) FROM loans_scheduleversion")
+    (template,) = cur.fetchone()
+    cur.execute(
+        f"INSERT INTO loans_scheduleversion (loan_id, {', '.join(cols)}) "
+        f"SELECT l.id, {', '.join('tpl.' + c for c in cols)} "
+        "FROM loans_loan l, loans_scheduleversion tpl WHERE tpl.id = %s "
+        "AND NOT EXISTS (SELECT 1 FROM loans_scheduleversion v WHERE v.loan_id = l.id) "
+        "ORDER BY l.id",
+        [template],
+    )
+    return cur.rowcount
 
-    fresh_database()
-    import django
 
-    django.setup()
-    from django.core.management import call_command
+def build_book(*, loans: int) -> int:
+    """A book of ``loans`` loans, each due for repricing on 2025-01-01; returns the count.
+
+    One real loan through the application walk, copied set-based (applications,
+    loan-history records, loans, schedule versions), moved back to 2023 at 3.10 %.
+    """
     from django.db import connection, transaction
 
-    call_command("migrate", verbosity=0)
-    from loans import repricing
-    from loans.models import BatchStatus, Loan, LoanApplication
+    from loans.models import Loan, LoanApplication
     from tests import factories
 
-    print(f"building a book of {args.loans:,} loans …", flush=True)
-    t0 = time.perf_counter()
+    print(f"building a book of {loans:,} loans …", flush=True)
     staff = factories.make_team(f"bench{int(time.time())}")
     dep = factories.applicant(staff.clerk, name="基准")
     loan = factories.advance(factories.draft(dep, term_months=240), staff, to="disburse")
     if not isinstance(loan, Loan):
         raise SystemExit("the demo application did not reach disbursement")
     app = LoanApplication.objects.get(pk=loan.application_id)
-    n = args.loans - 1
+    n = loans - 1
     with transaction.atomic(), connection.cursor() as cur:
         app_first = copy_rows(
             cur,
@@ -117,13 +130,36 @@ def main() -> None:
                 "pf_loan_record_id": f"{rec_first} + g - 1",
             },
         )
+        copy_versions(cur)
         cur.execute(
             "UPDATE loans_loan SET disbursed_on = '2023-03-01', priced_on = '2023-03-01', "
             "annual_rate_percent = 3.100, priced_rate_row = 'rate:old'"
         )
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE loans_loan")
-    total = Loan.objects.count()
+        cur.execute("VACUUM ANALYZE loans_scheduleversion")
+    return Loan.objects.count()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--loans", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+
+    fresh_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    from loans import repricing
+    from loans.models import BatchStatus
+
+    t0 = time.perf_counter()
+    total = build_book(loans=args.loans)
     print(f"book ready: {total:,} loans in {time.perf_counter() - t0:.0f}s", flush=True)
 
     # (a) The floor: one plain set-based UPDATE of the rate column, rolled back.

@@ -18,7 +18,7 @@ from gjj.domain import (
     TermBand,
 )
 from gjj.masking import mask_id_number
-from gjj.policy import ValueKind
+from gjj.policy import PolicyStatus, ValueKind
 
 # Keyword arguments shared by every money column (``Any``: they go to several parameters).
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
@@ -545,7 +545,42 @@ class PolicySource(models.TextChoices):
     DECISION = "decision", "中心决定"
 
 
-class PolicyParameter(models.Model):
+class PolicyRowStatus(models.Model):
+    """Whether the center has confirmed a policy row, and by which of its documents.
+
+    A row our own default fills in (source "decision") is provisional until a 政策管理
+    user other than its author enters the center's document (gjj.services.policy_row_confirm).
+    """
+
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=PolicyStatus.choices(),
+        # A row nobody has classified claims nothing: it waits for the center.
+        default=PolicyStatus.PROVISIONAL.value,
+        db_index=True,
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmation_number = models.CharField("中心确认文号", max_length=100, blank=True)
+    confirmation_date = models.DateField("文件日期", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def provisional(self) -> bool:
+        return self.status == PolicyStatus.PROVISIONAL
+
+
+class PolicyParameter(PolicyRowStatus):
     """One effective-dated value of one policy parameter, with its citation.
 
     In force from ``effective_from`` through ``effective_to`` (inclusive); the
@@ -594,7 +629,7 @@ class PolicyParameter(models.Model):
         return f"{self.key} @ {self.effective_from}"
 
 
-class LoanRate(models.Model):
+class LoanRate(PolicyRowStatus):
     """Provident loan rate of one home tier and term band from a date."""
 
     effective_from = models.DateField("生效日期")
@@ -604,6 +639,9 @@ class LoanRate(models.Model):
     is_floor = models.BooleanField("为下限（不低于）", default=False)
     document = models.CharField("依据文件", max_length=300)
     article = models.CharField("条款", max_length=300)
+    source = models.CharField(
+        "来源", max_length=10, choices=PolicySource.choices, default=PolicySource.NATIONAL
+    )
     note = models.CharField("说明", max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

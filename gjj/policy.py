@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from gjj.domain import TermBand
+from gjj.domain import Labelled, TermBand
 
 
 class ValueKind(StrEnum):
@@ -27,6 +27,22 @@ class ValueKind(StrEnum):
     JSON = "json"
     TEXT = "text"
     BOOLEAN = "boolean"
+
+
+class PolicyStatus(Labelled):
+    """Whether the center has confirmed a row: our own default is provisional until it does."""
+
+    PROVISIONAL = "provisional", "暂定（待中心确认）"
+    CONFIRMED = "confirmed", "已确认"
+
+
+# The source of a row our own default fills in (cited as the center's business decision).
+SOURCE_DECISION = "decision"
+
+
+def status_for_source(source: str) -> PolicyStatus:
+    """A row's status when it is entered: a published document is confirmed, our default is not."""
+    return PolicyStatus.PROVISIONAL if source == SOURCE_DECISION else PolicyStatus.CONFIRMED
 
 
 class Key(StrEnum):
@@ -124,6 +140,63 @@ RULE_CODES: dict[str, frozenset[str]] = {
 }
 
 
+# Each parameter's name in the clerks' words (admin pages, messages, the start page).
+KEY_LABELS: dict[str, str] = {
+    Key.MEASURE: "政策措施",
+    Key.MEASURE_EXPIRY_WARNING_DAYS: "措施到期提前预警天数",
+    Key.LOCAL_CITY: "本中心所在城市",
+    Key.LOAN_CAP_STANDARD: "贷款额度上限（正常缴存职工）",
+    Key.LOAN_CAP_SPECIAL: "贷款额度上限（特定群体）",
+    Key.LOAN_CAP_SPECIAL_GROUPS: "提高贷款额度的特定群体",
+    Key.DOWN_PAYMENT_COMMERCIAL_TIER1: "商品住房首套最低首付款比例",
+    Key.DOWN_PAYMENT_COMMERCIAL_TIER2: "商品住房二套最低首付款比例",
+    Key.DOWN_PAYMENT_AFFORDABLE_TIER1: "保障性住房首套最低首付款比例",
+    Key.DOWN_PAYMENT_AFFORDABLE_TIER2: "保障性住房二套最低首付款比例",
+    Key.BALANCE_MULTIPLE: "账户余额倍数",
+    Key.REPAYMENT_CAPACITY_SHARE: "月还款额占家庭月收入比例上限",
+    Key.MIN_CONTINUOUS_DEPOSIT_MONTHS: "连续缴存月数下限",
+    Key.VOUCHER_COUNTS_AS_OWN_FUNDS: "房票面额计入自筹资金",
+    Key.REQUIRED_ACCOUNT_STATUS: "贷款须具备的个人账户状态",
+    Key.MAX_HOME_TIER: "可贷款住房套数上限",
+    Key.PF_LOAN_COUNT_CUTOFF: "公积金贷款次数认定截止日",
+    Key.MULTI_CHILD_MIN_CHILDREN: "多子女家庭子女数",
+    Key.MULTI_CHILD_HOME_DEDUCTION: "多子女家庭核减住房套数",
+    Key.MULTI_CHILD_DEDUCTION_SCOPE: "多子女家庭核减的对象",
+    Key.MAX_UNSETTLED_PF_LOANS: "未结清住房公积金贷款笔数上限",
+    Key.MAX_TERM_MONTHS: "贷款最长期限",
+    Key.RETIREMENT_EXTRA_YEARS: "贷款到期超过法定退休年龄的年限",
+    Key.RETIREMENT_FEMALE_BASE_AGE: "女性借款人退休年龄档次",
+    Key.RETIREMENT_REFORM: "法定退休年龄（渐进式延迟退休）",
+    Key.REPRICING_RULE: "存量贷款利率调整规则",
+    Key.REPRICING_KEEP_MAX_TERM_MONTHS: "执行合同利率的最长合同期限",
+    Key.RATE_TERM_BAND_MONTHS: "贷款利率期限档次",
+    Key.PREPAYMENT_MIN_AMOUNT: "提前还款最低金额",
+    Key.SZG_ISSUED_ON_OR_BEFORE: "商转公商业贷款发放截止日",
+    Key.SZG_ELIGIBLE_LENDERS: "商转公认可的贷款银行",
+    Key.SZG_LIMITS: "商转公贷款额度与期限",
+    Key.SPECIAL_GROUPS: "特定群体",
+    Key.YOUTH_MAX_AGE: "青年人年龄上限",
+    Key.NEW_CITIZEN_MAX_HUKOU_YEARS: "新市民落户年限",
+    Key.RENTAL_CAP_STANDARD: "租房提取年度额度（一般）",
+    Key.RENTAL_CAP_SPECIAL: "租房提取年度额度（特定群体）",
+    Key.RENTAL_CAP_SPECIAL_GROUPS: "提高租房提取额度的特定群体",
+    Key.PURCHASE_FAMILY_RELATIONS: "购房提取可提取的家庭成员",
+    Key.PURCHASE_WINDOW_MONTHS: "购房提取申请期限（月）",
+    Key.WITHDRAWAL_FOUR_EYES_THRESHOLD: "提取双人审核金额",
+    Key.SERVICING_GRACE_DAYS: "逾期宽限天数",
+    Key.PENALTY_RATE_MULTIPLIER: "罚息利率倍数",
+    Key.RISK_CLASS_BANDS: "贷款风险分类档次",
+    Key.REPAYMENT_ALLOCATION_ORDER: "还款资金冲抵顺序",
+    Key.LOAN_DECISION_DAYS: "贷款审批时限（工作日）",
+    Key.WITHDRAWAL_DECISION_DAYS: "提取审批时限（工作日）",
+}
+
+
+def key_label(key: str) -> str:
+    """The parameter's Chinese name; an unknown key is shown as it is stored."""
+    return KEY_LABELS.get(str(key), str(key))
+
+
 @dataclass(frozen=True)
 class Citation:
     document: str
@@ -132,6 +205,17 @@ class Citation:
     effective_from: date
     effective_to: date | None
     row: str  # stable row reference, e.g. "param:12" or "rate:3"
+    # The row's status; left out, it follows the source as when a row is entered.
+    status: PolicyStatus = None  # type: ignore[assignment]  # set in __post_init__
+
+    def __post_init__(self) -> None:
+        status = status_for_source(self.source) if self.status is None else self.status
+        object.__setattr__(self, "status", PolicyStatus(status))
+
+    @property
+    def provisional(self) -> bool:
+        """Not yet confirmed by the center: quotes and decisions say so per cited row."""
+        return self.status == PolicyStatus.PROVISIONAL
 
     def as_dict(self) -> dict[str, Any]:
         # A copy of the one built per row: a quote cites the same few rows many times.
@@ -146,6 +230,8 @@ class Citation:
             "effective_from": self.effective_from.isoformat(),
             "effective_to": self.effective_to.isoformat() if self.effective_to else None,
             "row": self.row,
+            "status": self.status.value,
+            "provisional": self.provisional,
         }
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from gjj.domain import FactCount, SpecialGroup, TermBand
@@ -32,6 +32,7 @@ from gjj.policy import (
     Citation,
     Key,
     PolicySnapshot,
+    PolicyStatus,
     PolicyValue,
     RateValue,
     ValueKind,
@@ -65,7 +66,7 @@ def policy_cache_clear() -> None:
     _snapshot_memo.clear()
 
 
-def _param_value(row: PolicyParameter) -> PolicyValue:
+def param_value(row: PolicyParameter) -> PolicyValue:
     return PolicyValue(
         key=row.key,
         value=parse_value(row.kind, row.value),
@@ -77,12 +78,13 @@ def _param_value(row: PolicyParameter) -> PolicyValue:
             effective_from=row.effective_from,
             effective_to=row.effective_to,
             row=f"param:{row.pk}",
+            status=PolicyStatus(row.status),
         ),
         note=row.note,
     )
 
 
-def _rate_value(row: LoanRate) -> RateValue:
+def rate_value(row: LoanRate) -> RateValue:
     return RateValue(
         home_tier=row.home_tier,
         term_band=TermBand(row.term_band),
@@ -91,10 +93,11 @@ def _rate_value(row: LoanRate) -> RateValue:
         citation=Citation(
             document=row.document,
             article=row.article,
-            source="national",
+            source=row.source,
             effective_from=row.effective_from,
             effective_to=None,
             row=f"rate:{row.pk}",
+            status=PolicyStatus(row.status),
         ),
     )
 
@@ -122,16 +125,55 @@ def policy_in_force(
         if snap is not None:
             return snap
     params = [
-        _param_value(r)
+        param_value(r)
         for r in PolicyParameter.objects.filter(effective_from__lte=on).exclude(effective_to__lt=on)
     ]
-    rates = [_rate_value(r) for r in LoanRate.objects.filter(effective_from__lte=on)]
+    rates = [rate_value(r) for r in LoanRate.objects.filter(effective_from__lte=on)]
     snap = resolve(on=on, params=params, rates=rates)
     if settled:
         if len(_snapshot_memo) >= _SNAPSHOT_MEMO_SIZE:
             _snapshot_memo.clear()
         _snapshot_memo[on] = snap
     return snap
+
+
+def policy_parameters_in_force(*, on: date) -> QuerySet[PolicyParameter]:
+    """The parameter rows in force on ``on``: per key, the covering row that starts last.
+
+    The same choice as ``gjj.policy.resolve``, as one query (admin filters, the start page).
+    """
+    covering = PolicyParameter.objects.filter(effective_from__lte=on).exclude(effective_to__lt=on)
+    later = covering.filter(key=OuterRef("key"), effective_from__gt=OuterRef("effective_from"))
+    return covering.exclude(Exists(later))
+
+
+def policy_rates_in_force(*, on: date) -> QuerySet[LoanRate]:
+    """The rate rows in force on ``on``: per tier and term band, the latest that has started."""
+    started = LoanRate.objects.filter(effective_from__lte=on)
+    later = started.filter(
+        home_tier=OuterRef("home_tier"),
+        term_band=OuterRef("term_band"),
+        effective_from__gt=OuterRef("effective_from"),
+    )
+    return started.exclude(Exists(later))
+
+
+def policy_rows_provisional_in_force(*, on: date) -> QuerySet[PolicyParameter]:
+    """Parameter rows in force on ``on`` that the center has not confirmed yet."""
+    return policy_parameters_in_force(on=on).filter(status=PolicyStatus.PROVISIONAL)
+
+
+def policy_rates_provisional_in_force(*, on: date) -> QuerySet[LoanRate]:
+    """Rate rows in force on ``on`` that the center has not confirmed yet."""
+    return policy_rates_in_force(on=on).filter(status=PolicyStatus.PROVISIONAL)
+
+
+def policy_rows_provisional_in_force_count(*, on: date) -> int:
+    """How many rows in force on ``on`` (parameters and rates) are still provisional."""
+    return (
+        policy_rows_provisional_in_force(on=on).count()
+        + policy_rates_provisional_in_force(on=on).count()
+    )
 
 
 def measure_days_left(*, on: date) -> int | None:

@@ -56,6 +56,7 @@ from gjj.policy import (
     PolicySnapshot,
     PolicyValue,
     RateValue,
+    key_label,
 )
 from loans.retirement import RetirementPolicyMissing, statutory_retirement
 from loans.schedules import add_months, first_payment, max_principal_for_payment
@@ -124,35 +125,6 @@ _DOWN_PAYMENT_KEYS: dict[tuple[PropertyType, int], Key] = {
     (PropertyType.AFFORDABLE, 2): Key.DOWN_PAYMENT_AFFORDABLE_TIER2,
 }
 
-_KEY_LABELS: dict[str, str] = {
-    Key.MEASURE: "政策措施",
-    Key.LOAN_CAP_STANDARD: "贷款额度上限（正常缴存职工）",
-    Key.LOAN_CAP_SPECIAL: "贷款额度上限（特定群体）",
-    Key.LOAN_CAP_SPECIAL_GROUPS: "提高贷款额度的特定群体",
-    Key.DOWN_PAYMENT_COMMERCIAL_TIER1: "商品住房首套最低首付款比例",
-    Key.DOWN_PAYMENT_COMMERCIAL_TIER2: "商品住房二套最低首付款比例",
-    Key.DOWN_PAYMENT_AFFORDABLE_TIER1: "保障性住房首套最低首付款比例",
-    Key.DOWN_PAYMENT_AFFORDABLE_TIER2: "保障性住房二套最低首付款比例",
-    Key.BALANCE_MULTIPLE: "账户余额倍数",
-    Key.REPAYMENT_CAPACITY_SHARE: "月还款额占家庭月收入比例上限",
-    Key.MIN_CONTINUOUS_DEPOSIT_MONTHS: "连续缴存月数下限",
-    Key.VOUCHER_COUNTS_AS_OWN_FUNDS: "房票面额计入自筹资金",
-    Key.MAX_HOME_TIER: "可贷款住房套数上限",
-    Key.PF_LOAN_COUNT_CUTOFF: "公积金贷款次数认定截止日",
-    Key.MULTI_CHILD_MIN_CHILDREN: "多子女家庭子女数",
-    Key.MULTI_CHILD_HOME_DEDUCTION: "多子女家庭核减住房套数",
-    Key.MULTI_CHILD_DEDUCTION_SCOPE: "多子女家庭核减的对象",
-    Key.REQUIRED_ACCOUNT_STATUS: "贷款须具备的个人账户状态",
-    Key.MAX_UNSETTLED_PF_LOANS: "未结清住房公积金贷款笔数上限",
-    Key.MAX_TERM_MONTHS: "贷款最长期限",
-    Key.RETIREMENT_EXTRA_YEARS: "贷款到期超过法定退休年龄的年限",
-    Key.RETIREMENT_FEMALE_BASE_AGE: "女性借款人退休年龄档次",
-    Key.RETIREMENT_REFORM: "法定退休年龄（渐进式延迟退休）",
-    Key.RATE_TERM_BAND_MONTHS: "贷款利率期限档次",
-    Key.SZG_ISSUED_ON_OR_BEFORE: "商转公商业贷款发放截止日",
-    Key.SZG_ELIGIBLE_LENDERS: "商转公认可的贷款银行",
-    Key.SZG_LIMITS: "商转公贷款额度与期限",
-}
 
 # ------------------------------------------------------------------------ inputs
 
@@ -644,7 +616,7 @@ class _Run:
         pv = _set(self.policy, key)
         if pv is None and key not in self._missing:
             self._missing.add(key)
-            label = _KEY_LABELS.get(key, key) + detail
+            label = key_label(key) + detail
             self.refuse(
                 RefusalCode.POLICY_NOT_IN_FORCE,
                 f"{self.policy.on.isoformat()}无施行中的“{label}”规定（{key}），"
@@ -985,6 +957,22 @@ def _rule_term(facts: LoanFacts, szg_limits: PolicyValue | None, run: _Run) -> i
                 f"退休后{years}年即{limit_date.isoformat()}，最长{months}个月",
                 ret.citation,
             )
+            # The limit cites the statutory age; the center's own numbers in it are cited too,
+            # so that a provisional one shows (domain.md §8).
+            run.reason(
+                "term.retirement_extra_years",
+                years,
+                f"贷款到期不晚于法定退休年龄后{years}年",
+                extra.citation,
+            )
+            if ret.category.startswith("female_"):
+                base_pv = policy.param(Key.RETIREMENT_FEMALE_BASE_AGE)
+                run.reason(
+                    "term.retirement_female_base_age",
+                    ret.base_age_years,
+                    f"女性借款人按原法定退休年龄{ret.base_age_years}周岁一档计算",
+                    base_pv.citation if base_pv is not None else None,
+                )
     else:
         run.skip(LimitRule.TERM_RETIREMENT, "未提供出生日期，未按法定退休年龄限制贷款期限")
 

@@ -27,6 +27,7 @@ from gjj.fields import (
     StrictRegexField,
 )
 from gjj.parsers import JSONParser
+from gjj.policy import PolicyStatus
 from gjj.renderers import OrjsonRenderer
 from gjj.selectors import policy_in_force, today_local, youth_membership
 from gjj.serializers import ErrorSerializer
@@ -128,6 +129,10 @@ class CitationSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
     effective_to = serializers.DateField(allow_null=True)
     row = StrictCharField()
+    status = serializers.ChoiceField(
+        choices=PolicyStatus.choices(), help_text="该政策记录的状态：暂定（待中心确认）或已确认"
+    )
+    provisional = StrictBooleanField(help_text="为 true 时该数值为暂定，尚待中心发文确认")
 
 
 class ReasonSerializer(serializers.Serializer):

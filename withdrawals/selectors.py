@@ -112,9 +112,14 @@ def special_groups_for_rental(
     return {m.group.value for m in special_groups_of(depositor=depositor, on=on)}
 
 
-def rental_cap(*, depositor: Depositor, on: date) -> RentalCap:
-    """The yearly cap in force on ``on`` for this person: special where a group qualifies."""
-    policy = policy_in_force(on=on)
+def rental_cap(
+    *, depositor: Depositor, on: date, policy: PolicySnapshot | None = None
+) -> RentalCap:
+    """The yearly cap in force on ``on`` for this person: special where a group qualifies.
+
+    ``policy`` replaces the rows in force (a policy draft's preview).
+    """
+    policy = policy or policy_in_force(on=on)
     special = policy.param(Key.RENTAL_CAP_SPECIAL)
     listed = policy.param(Key.RENTAL_CAP_SPECIAL_GROUPS)
     if special is not None and special.is_set and listed is not None and listed.is_set:

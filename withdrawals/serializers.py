@@ -307,6 +307,8 @@ class WithdrawalCitationSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
     effective_to = serializers.DateField(allow_null=True)
     row = serializers.CharField()
+    status = serializers.CharField(help_text="provisional 暂定（待中心确认）/ confirmed 已确认")
+    provisional = serializers.BooleanField()
 
 
 class WithdrawalRentalLimitsSerializer(serializers.Serializer):

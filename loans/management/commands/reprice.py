@@ -2,6 +2,7 @@
 
 Runs the same services as the Celery job, in this process, chunk by chunk with
 a progress bar, so a missed night can be caught up (or rerun: it is idempotent).
+``--dry-run`` computes what the run would write over the same id ranges, writing nothing.
 """
 
 from __future__ import annotations
@@ -32,12 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"日期格式应为 YYYY-MM-DD：{raw}") from exc
         try:
             if options.get("dry_run"):
-                preview = repricing.reprice_preview(business_date=business_date)
-                self.stdout.write(
-                    f"{business_date}：参照{preview.reference}的利率，"
-                    f"自{preview.effective_on}起到期的期次按新利率，"
-                    f"需调整 {preview.candidates} 笔贷款（未写入）"
-                )
+                self._dry_run(business_date)
                 return
             run = repricing.reprice_kickoff(business_date=business_date)
         except BusinessError as exc:
@@ -54,3 +50,31 @@ class Command(BaseCommand):
             f"{business_date}：状态 {run.get_status_display()}，调整 {run.loans_repriced} 笔，"
             f"失败 {run.loans_failed} 笔，重新报价申请 {run.applications_requoted} 笔"
         )
+
+    def _dry_run(self, business_date: date) -> None:
+        """What the run would write, chunk by chunk over its own id ranges, with a bar."""
+        with tqdm(unit="段", desc=f"试算 {business_date}") as bar:
+
+            def done(chunks: int, part: repricing.RepricingTotals) -> None:
+                bar.total = chunks
+                bar.update(1)
+
+            dry = repricing.reprice_dry_run(business_date=business_date, on_chunk=done)
+        totals = dry.totals
+        whole = totals.total
+        self.stdout.write(
+            f"{business_date}：参照{dry.reference}的利率，"
+            f"自{dry.effective_on}起到期的期次按新利率，"
+            f"需调整 {whole.loans} 笔贷款（未写入）"
+        )
+        for (tier, band), cell in sorted(totals.cells.items()):
+            self.stdout.write(
+                f"  第{tier}套 {band}：{cell.loans} 笔，月供 {cell.installment_before} → "
+                f"{cell.installment_after}，重定价本金 {cell.principal}"
+            )
+        if whole.loans:
+            self.stdout.write(
+                f"  合计月供 {whole.installment_before} → {whole.installment_after}，"
+                f"每笔变动 最小 {totals.change_min()} / 中位 {totals.change_median()} / "
+                f"最大 {totals.change_max()}"
+            )
