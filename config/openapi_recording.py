@@ -223,7 +223,9 @@ class Story:
 
     def core(self) -> None:
         signup = gjj_examples.SIGNUP_REQUEST
-        self._depositor(signup["name"], signup["id_number"], signup["account_number"])
+        # The demo keeps the example's depositor unregistered, so that sign-up can be tried.
+        if not Depositor.objects.filter(id_number=signup["id_number"], user=None).exists():
+            raise LookupError("seed_demo no longer keeps the sign-up example's depositor")
         other = self._depositor("孙丽", "140302198511230040", "1403000006")
         post = "/api/v1/auth/signup/"
         self.call(
@@ -521,6 +523,31 @@ class Story:
         )
         self.call("loans", "history", 200, "get", f"{app}/history/", by="zhangwei")
         self.call("loans", "loan_list", 200, "get", "/api/v1/loans/", by="zhangwei")
+        auths = f"/api/v1/loans/{disbursed['loan_id']}/repayment-authorizations/"
+        granted = self.call("loans", "authorization_granted", 201, "post", auths, by="zhangwei")
+        self.call("loans", "authorization_already", 409, "post", auths, by="zhangwei")
+        self.call("loans", "authorization_list", 200, "get", auths, by="zhangwei")
+        stop = f"{auths}{granted['id']}/stop/"
+        self.call(
+            "loans",
+            "authorization_stop_invalid",
+            400,
+            "post",
+            stop,
+            {"reason": "长" * 301},
+            by="zhangwei",
+        )
+        self.call(
+            "loans",
+            "authorization_stopped",
+            200,
+            "post",
+            stop,
+            loan_examples.AUTHORIZATION_STOP_REQUEST,
+            by="zhangwei",
+        )
+        self.call("loans", "authorization_already_stopped", 409, "post", stop, {}, by="zhangwei")
+        self.call("loans", None, 201, "post", auths, by="zhangwei")  # the loan detail shows it
         detail = self.call(
             "loans",
             "loan_detail",

@@ -23,7 +23,7 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from gjj.domain import AuditAction, Role, SpecialGroup, TermBand
-from gjj.errors import BusinessError, ConflictError, TransitionError
+from gjj.errors import ActorNotAllowed, BusinessError, ConflictError, TransitionError
 from gjj.logging import mask_text
 from gjj.models import (
     AccountEntry,
@@ -43,7 +43,7 @@ from gjj.models import (
     SpecialGroupMembership,
 )
 from gjj.money import round_fen, to_decimal
-from gjj.policy import RULE_CODES, Key, ValueKind, parse_value
+from gjj.policy import RULE_CODES, Key, PolicyStatus, ValueKind, parse_value, status_for_source
 from gjj.selectors import (
     local_city,
     measure_days_left,
@@ -86,10 +86,36 @@ def audit_record(
     that would show something that must be masked. ``action`` must be an
     ``AuditAction``: an unnamed action is refused rather than stored.
     """
+    row = audit_build(
+        actor=actor,
+        action=action,
+        obj=obj,
+        old=old,
+        new=new,
+        reason=reason,
+        actor_label=actor_label,
+        object_repr=object_repr,
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def audit_build(
+    *,
+    actor: Actor,
+    action: AuditAction,
+    obj: models.Model,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    reason: str = "",
+    actor_label: str | None = None,
+    object_repr: str | None = None,
+) -> AuditLog:
+    """The audit row ``audit_record`` writes, unsaved: many are then written in one insert."""
     if not isinstance(action, AuditAction):
         raise TypeError(f"audit action must be an AuditAction, not {action!r}")
     label = actor_label or (actor.get_username() if actor is not None else "system")
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=label,
         action=action,
@@ -335,42 +361,54 @@ def account_entries_post(
                     "insufficient_balance",
                     f"账户{acc.account_number}余额不足：可用{acc.balance}元",
                 )
-        entries = []
         running = {pk: acc.balance for pk, acc in accounts.items()}
+        creator = actor if actor is not None and actor.pk else None
+        unsaved = []
         for p in postings:
             running[p.account_id] += p.amount
-            entry = AccountEntry.objects.create(
-                account_id=p.account_id,
-                entry_type=p.entry_type,
-                amount=p.amount,
-                balance_after=running[p.account_id],
-                value_date=value_date,
-                withdrawal_reason=p.withdrawal_reason,
-                memo=p.memo,
-                reference=p.reference,
-                created_by=actor if actor is not None and actor.pk else None,
+            unsaved.append(
+                AccountEntry(
+                    account_id=p.account_id,
+                    entry_type=p.entry_type,
+                    amount=p.amount,
+                    balance_after=running[p.account_id],
+                    value_date=value_date,
+                    withdrawal_reason=p.withdrawal_reason,
+                    memo=p.memo,
+                    reference=p.reference,
+                    created_by=creator,
+                )
             )
-            entries.append(entry)
-            audit_record(
+        # One insert per table, however many postings (the night posts a chunk at once).
+        entries = AccountEntry.objects.bulk_create(unsaved)
+        audits = [
+            audit_build(
                 actor=actor,
                 action=AuditAction.ACCOUNT_ENTRY_POSTED,
                 obj=entry,
                 new={"account": p.account_id, "type": p.entry_type, "amount": p.amount},
                 reason=reason,
             )
+            for p, entry in zip(postings, entries, strict=True)
+        ]
+        changed = []
         for pk, acc in accounts.items():
             if running[pk] != acc.balance:
                 old = acc.balance
                 acc.balance = running[pk]
-                acc.save(update_fields=["balance"])
-                audit_record(
-                    actor=actor,
-                    action=AuditAction.ACCOUNT_BALANCE_CHANGED,
-                    obj=acc,
-                    old={"balance": old},
-                    new={"balance": acc.balance},
-                    reason=reason,
+                changed.append(acc)
+                audits.append(
+                    audit_build(
+                        actor=actor,
+                        action=AuditAction.ACCOUNT_BALANCE_CHANGED,
+                        obj=acc,
+                        old={"balance": old},
+                        new={"balance": acc.balance},
+                        reason=reason,
+                    )
                 )
+        ProvidentAccount.objects.bulk_update(changed, ["balance"], batch_size=250)
+        AuditLog.objects.bulk_create(audits)
     return entries
 
 
@@ -886,6 +924,25 @@ def _check_policy_row(
         raise BusinessError("invalid_date", "失效日期不能早于生效日期")
 
 
+def _require_policy_row_correctable(
+    row: PolicyParameter | LoanRate, *, actor: Actor, noun: str
+) -> None:
+    """A correction: the row not yet in force, by 政策管理, and not confirmed by a document."""
+    # gjj.workflow imports this module, so its checks are imported when called.
+    from gjj.workflow import require_role
+
+    if row.effective_from <= today_local():
+        raise BusinessError(
+            "policy_in_force_immutable", f"已生效的{noun}不能修改，请新增一条更晚生效的记录"
+        )
+    require_role(actor, Role.POLICY_ADMIN, doing=f"更正未生效{noun}")
+    if row.confirmed_at is not None:
+        raise BusinessError(
+            "policy_row_confirmed",
+            f"该{noun}已由中心文件{row.confirmation_number}确认，不能更正；请新增一条更晚生效的记录",
+        )
+
+
 def policy_parameter_add(
     *,
     key: str,
@@ -905,6 +962,9 @@ def policy_parameter_add(
     ``allow_past`` is for data migrations that load published history. An empty
     value means the parameter is unset.
     """
+    from gjj.workflow import require_role
+
+    require_role(actor, Role.POLICY_ADMIN, doing="新增政策参数")
     value = value if value not in ("", None) else None
     _check_policy_row(
         key=key, kind=kind, value=value, effective_from=effective_from, effective_to=effective_to
@@ -926,6 +986,7 @@ def policy_parameter_add(
             document=document,
             article=article,
             source=source,
+            status=status_for_source(source),
             note=note,
             created_by=actor if actor is not None and actor.pk else None,
         )
@@ -933,7 +994,7 @@ def policy_parameter_add(
             actor=actor,
             action=AuditAction.POLICY_PARAMETER_ADDED,
             obj=row,
-            new=snapshot(row, _PARAM_FIELDS),
+            new=snapshot(row, [*_PARAM_FIELDS, "status"]),
         )
         transaction.on_commit(policy_cache_clear)
     return row
@@ -942,21 +1003,26 @@ def policy_parameter_add(
 def policy_parameter_update(
     *, row: PolicyParameter, changes: dict[str, Any], actor: Actor, reason: str
 ) -> PolicyParameter:
-    """Correct a row that has not yet taken effect; rows in force are immutable."""
+    """Correct a row that has not yet taken effect (政策管理); rows in force are immutable.
+
+    A row the center has confirmed by its document is not corrected: its document
+    names the old value. Refusals: 400 ``policy_in_force_immutable``, ``policy_row_confirmed``;
+    403 ``role_required``.
+    """
     if not reason.strip():
         raise BusinessError("reason_required", "修改政策参数必须填写原因")
     bad = set(changes) - set(_PARAM_FIELDS) | ({"key"} & set(changes))
     if bad:
         raise BusinessError("invalid_field", f"不能修改字段：{', '.join(sorted(bad))}")
+    if "source" in changes:
+        PolicySource(changes["source"])
     with transaction.atomic():
         locked = lock_in_pk_order(PolicyParameter, [row.pk])[row.pk]
-        if locked.effective_from <= today_local():
-            raise BusinessError(
-                "policy_in_force_immutable", "已生效的政策参数不能修改，请新增一条更晚生效的记录"
-            )
-        old = snapshot(locked, _PARAM_FIELDS)
+        _require_policy_row_correctable(locked, actor=actor, noun="政策参数")
+        old = snapshot(locked, [*_PARAM_FIELDS, "status"])
         for field, value in changes.items():
             setattr(locked, field, value)
+        locked.status = status_for_source(locked.source)
         _check_policy_row(
             key=locked.key,
             kind=locked.kind,
@@ -972,11 +1038,37 @@ def policy_parameter_update(
             action=AuditAction.POLICY_PARAMETER_UPDATED,
             obj=locked,
             old=old,
-            new=snapshot(locked, _PARAM_FIELDS),
+            new=snapshot(locked, [*_PARAM_FIELDS, "status"]),
             reason=reason,
         )
         transaction.on_commit(policy_cache_clear)
     return locked
+
+
+_RATE_FIELDS = [
+    "effective_from",
+    "home_tier",
+    "term_band",
+    "annual_rate_percent",
+    "is_floor",
+    "document",
+    "article",
+    "source",
+    "note",
+]
+
+
+def _check_rate_row(
+    *, home_tier: int, term_band: str, rate: Decimal, document: str, article: str, source: str
+) -> None:
+    TermBand(term_band)
+    PolicySource(source)
+    if home_tier not in (1, 2):
+        raise BusinessError("invalid_home_tier", "住房套数只能为首套或第二套")
+    if rate <= 0 or rate >= 100:
+        raise BusinessError("invalid_rate", "年利率必须大于0且小于100")
+    if not document.strip() or not article.strip():
+        raise BusinessError("citation_required", "利率必须注明依据文件和条款")
 
 
 def policy_rate_add(
@@ -990,16 +1082,22 @@ def policy_rate_add(
     actor: Actor,
     is_floor: bool = False,
     note: str = "",
+    source: str = PolicySource.NATIONAL,
     allow_past: bool = False,
 ) -> LoanRate:
+    """Add a dated rate cell; it may only start after today. A PBOC notice is national."""
+    from gjj.workflow import require_role
+
+    require_role(actor, Role.POLICY_ADMIN, doing="新增贷款利率")
     rate = to_decimal(annual_rate_percent)
-    TermBand(term_band)
-    if home_tier not in (1, 2):
-        raise BusinessError("invalid_home_tier", "住房套数只能为首套或第二套")
-    if rate <= 0 or rate >= 100:
-        raise BusinessError("invalid_rate", "年利率必须大于0且小于100")
-    if not document.strip() or not article.strip():
-        raise BusinessError("citation_required", "利率必须注明依据文件和条款")
+    _check_rate_row(
+        home_tier=home_tier,
+        term_band=term_band,
+        rate=rate,
+        document=document,
+        article=article,
+        source=source,
+    )
     if not allow_past and effective_from <= today_local():
         raise BusinessError("policy_in_force_immutable", "新增利率的生效日期必须晚于今天")
     with transaction.atomic():
@@ -1015,6 +1113,8 @@ def policy_rate_add(
             is_floor=is_floor,
             document=document,
             article=article,
+            source=source,
+            status=status_for_source(source),
             note=note,
             created_by=actor if actor is not None and actor.pk else None,
         )
@@ -1022,10 +1122,176 @@ def policy_rate_add(
             actor=actor,
             action=AuditAction.POLICY_RATE_ADDED,
             obj=row,
-            new=snapshot(row, ["effective_from", "home_tier", "term_band", "annual_rate_percent"]),
+            new=snapshot(row, [*_RATE_FIELDS, "status"]),
         )
         transaction.on_commit(policy_cache_clear)
     return row
+
+
+def policy_rate_update(
+    *, row: LoanRate, changes: dict[str, Any], actor: Actor, reason: str
+) -> LoanRate:
+    """Correct a rate cell not yet in force (政策管理); a cell in force is succeeded instead.
+
+    The tier and term band name the cell and are not changed. Refusals as for
+    ``policy_parameter_update``; a clash with another cell is 400 ``duplicate_rate_row``.
+    """
+    if not reason.strip():
+        raise BusinessError("reason_required", "修改利率必须填写原因")
+    bad = set(changes) - set(_RATE_FIELDS) | ({"home_tier", "term_band"} & set(changes))
+    if bad:
+        raise BusinessError("invalid_field", f"不能修改字段：{', '.join(sorted(bad))}")
+    with transaction.atomic():
+        locked = lock_in_pk_order(LoanRate, [row.pk])[row.pk]
+        _require_policy_row_correctable(locked, actor=actor, noun="利率")
+        old = snapshot(locked, [*_RATE_FIELDS, "status"])
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.annual_rate_percent = to_decimal(locked.annual_rate_percent)
+        _check_rate_row(
+            home_tier=locked.home_tier,
+            term_band=locked.term_band,
+            rate=locked.annual_rate_percent,
+            document=locked.document,
+            article=locked.article,
+            source=locked.source,
+        )
+        if locked.effective_from <= today_local():
+            raise BusinessError("policy_in_force_immutable", "生效日期必须晚于今天")
+        if (
+            LoanRate.objects.filter(
+                effective_from=locked.effective_from,
+                home_tier=locked.home_tier,
+                term_band=locked.term_band,
+            )
+            .exclude(pk=locked.pk)
+            .exists()
+        ):
+            raise BusinessError("duplicate_rate_row", "该档次在同一生效日期已有利率")
+        locked.status = status_for_source(locked.source)
+        locked.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.POLICY_RATE_UPDATED,
+            obj=locked,
+            old=old,
+            new=snapshot(locked, [*_RATE_FIELDS, "status"]),
+            reason=reason,
+        )
+        transaction.on_commit(policy_cache_clear)
+    return locked
+
+
+_CONFIRM_FIELDS = [
+    "status",
+    "document",
+    "confirmation_number",
+    "confirmation_date",
+    "confirmed_by",
+    "confirmed_at",
+]
+
+
+def policy_row_may_confirm(row: PolicyParameter | LoanRate, *, actor: Actor) -> bool:
+    """Whether ``actor`` may confirm ``row`` now (the admin's button asks this)."""
+    try:
+        _require_policy_row_confirmable(row, actor=actor)
+    except BusinessError:
+        return False
+    return True
+
+
+def _require_policy_row_confirmable(row: PolicyParameter | LoanRate, *, actor: Actor) -> None:
+    # gjj.workflow imports this module, so its checks are imported when called.
+    from gjj.workflow import require_role
+
+    if row.status != PolicyStatus.PROVISIONAL:
+        raise BusinessError("policy_already_confirmed", "该政策记录已确认，无需再次确认")
+    require_role(actor, Role.POLICY_ADMIN, doing="确认为中心正式政策")
+    # Four-eyes: not the person who entered the row; a row a migration loaded has no author.
+    if actor is not None and row.created_by_id is not None and row.created_by_id == actor.pk:
+        raise ActorNotAllowed(
+            "four_eyes_required", "录入该政策记录的人员不能确认，须由另一名政策管理人员确认"
+        )
+
+
+PolicyRow = TypeVar("PolicyRow", PolicyParameter, LoanRate)
+
+
+def _policy_row_confirm(
+    *,
+    row: PolicyRow,
+    document_number: str,
+    document_date: date,
+    actor: Actor,
+    reason: str,
+    action: AuditAction,
+) -> PolicyRow:
+    number = document_number.strip()
+    if not number:
+        raise BusinessError("document_number_required", "请填写中心确认文件的文号")
+    if document_date > today_local():
+        raise BusinessError("document_date_in_future", "文件日期不能晚于今天")
+    with transaction.atomic():
+        locked = lock_in_pk_order(type(row), [row.pk])[row.pk]
+        _require_policy_row_confirmable(locked, actor=actor)
+        old = snapshot(locked, _CONFIRM_FIELDS)
+        locked.status = PolicyStatus.CONFIRMED
+        # The citation now names the center's document; the default it replaces is in ``old``.
+        locked.document = number
+        locked.confirmation_number = number
+        locked.confirmation_date = document_date
+        locked.confirmed_by = actor
+        locked.confirmed_at = timezone.now()
+        locked.save(update_fields=_CONFIRM_FIELDS)
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=locked,
+            old=old,
+            new=snapshot(locked, _CONFIRM_FIELDS),
+            reason=reason,
+        )
+        # Snapshots kept for past days hold the row's citation: forget them.
+        transaction.on_commit(policy_cache_clear)
+    return locked
+
+
+def policy_parameter_confirm(
+    *,
+    row: PolicyParameter,
+    document_number: str,
+    document_date: date,
+    actor: Actor,
+    reason: str = "",
+) -> PolicyParameter:
+    """The center confirmed a provisional row by its document (政策管理, not the row's author).
+
+    Refusals: 400 ``document_number_required``, ``document_date_in_future``,
+    ``policy_already_confirmed``; 403 ``role_required``, ``four_eyes_required``.
+    """
+    return _policy_row_confirm(
+        row=row,
+        document_number=document_number,
+        document_date=document_date,
+        actor=actor,
+        reason=reason,
+        action=AuditAction.POLICY_PARAMETER_CONFIRMED,
+    )
+
+
+def policy_rate_confirm(
+    *, row: LoanRate, document_number: str, document_date: date, actor: Actor, reason: str = ""
+) -> LoanRate:
+    """As ``policy_parameter_confirm``, for a rate cell."""
+    return _policy_row_confirm(
+        row=row,
+        document_number=document_number,
+        document_date=document_date,
+        actor=actor,
+        reason=reason,
+        action=AuditAction.POLICY_RATE_CONFIRMED,
+    )
 
 
 def policy_check_record(*, on: date) -> dict[str, Any]:

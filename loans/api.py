@@ -28,7 +28,7 @@ from gjj.models import Depositor
 from gjj.serializers import ErrorSerializer
 from gjj.workflow import actor_roles
 from loans import openapi_examples as examples
-from loans import selectors, services
+from loans import selectors, services, servicing
 from loans.models import (
     ApplicationKind,
     ApplicationStatus,
@@ -36,15 +36,18 @@ from loans.models import (
     Loan,
     LoanApplication,
     LoanStatus,
+    RepaymentAuthorization,
 )
 from loans.serializers import (
     ApplicationInputSerializer,
     ApplicationSerializer,
     ApplicationUpdateSerializer,
+    AuthorizationStopSerializer,
     LoanDetailSerializer,
     LoanSerializer,
     OpinionSerializer,
     RejectSerializer,
+    RepaymentAuthorizationSerializer,
     SignSerializer,
     StatusChangeSerializer,
     WithdrawSerializer,
@@ -397,7 +400,7 @@ class LoanListView(ApplicantView, generics.ListAPIView):
 
 class LoanDetailView(ApplicantView):
     @extend_schema(
-        summary="贷款详情：还款计划、剩余本金、下一期、利率变动",
+        summary="贷款详情：还款计划、剩余本金、下一期、利率变动、逾期与罚息、风险分类、冲还贷",
         parameters=[ID],
         responses={200: LoanDetailSerializer, **READ_ERRORS},
         examples=examples.LOAN_DETAIL_EXAMPLES,
@@ -411,3 +414,105 @@ class LoanDetailView(ApplicantView):
         if loan is None:
             raise NotFound()
         return Response(LoanDetailSerializer(loan).data)
+
+
+# --- 冲还贷: each borrower authorises and stops the drawing from their own account ---------
+
+AUTHORIZATION_ID = OpenApiParameter(
+    "authorization_id", int, OpenApiParameter.PATH, description="冲还贷授权编号"
+)
+# A creation under a loan's id: 404 for another household's loan besides the creation's answers.
+CREATE_UNDER_ERRORS = errors(400, 401, 403, 404, 409)
+
+
+class LoanOwnAuthorizationView(ApplicantView):
+    """A loan of the applicant's household and the applicant's own authorisations on it.
+
+    Each person authorises their own provident account only: the borrower theirs,
+    the co-borrowing spouse theirs; neither sees or stops the other's.
+    """
+
+    def loan(self, pk: object) -> Loan:
+        loan = (
+            selectors.loans_of_household(depositor=_depositor(self.request))
+            .filter(pk=parse_id(pk))
+            .first()
+        )
+        if loan is None:
+            raise NotFound()
+        return loan
+
+    def own_authorizations(self, loan: Loan) -> QuerySet[RepaymentAuthorization]:
+        return servicing.repayment_authorizations_of(loan=loan).filter(
+            depositor=_depositor(self.request)
+        )
+
+
+class RepaymentAuthorizationListCreateView(LoanOwnAuthorizationView, generics.ListAPIView):
+    serializer_class = RepaymentAuthorizationSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[RepaymentAuthorization]:
+        if getattr(self, "swagger_fake_view", False):
+            return RepaymentAuthorization.objects.none()
+        return self.own_authorizations(self.loan(self.kwargs["pk"])).select_related(
+            "account", "depositor"
+        )
+
+    @extend_schema(
+        summary="本人对该笔贷款的冲还贷授权（含已终止的，新的在前）",
+        parameters=[ID],
+        responses={200: RepaymentAuthorizationSerializer(many=True), **LIST_ERRORS},
+        examples=examples.AUTHORIZATION_LIST_EXAMPLES,
+        operation_id="loan_repayment_authorization_list",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="授权冲还贷：每月从本人公积金账户扣划该笔贷款的应还款",
+        description=(
+            "借款人或共同借款的配偶各自授权本人的公积金账户；夜间批处理先从借款人、"
+            "再从配偶的账户按可用余额扣划，不足部分由委托扣款银行账户扣收"
+        ),
+        parameters=[ID, IDEMPOTENCY],
+        request=None,
+        responses={201: RepaymentAuthorizationSerializer, **CREATE_UNDER_ERRORS},
+        examples=examples.AUTHORIZATION_GRANT_EXAMPLES,
+        operation_id="loan_repayment_authorization_grant",
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        return idempotent(request, lambda: self._grant(request, pk))
+
+    def _grant(self, request: Request, pk: str) -> Response:
+        loan = self.loan(pk)
+        auth = servicing.repayment_authorization_grant(
+            loan=loan, account=_depositor(request).account, actor=acting_user(request)
+        )
+        body = RepaymentAuthorizationSerializer(auth).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class RepaymentAuthorizationStopView(LoanOwnAuthorizationView):
+    @extend_schema(
+        summary="终止本人的冲还贷授权",
+        description="终止后夜间不再从本人账户扣划；重新授权为一份新的授权，原授权记录保留",
+        parameters=[ID, AUTHORIZATION_ID],
+        request=AuthorizationStopSerializer,
+        responses={200: RepaymentAuthorizationSerializer, **CHANGE_ERRORS},
+        examples=examples.AUTHORIZATION_STOP_EXAMPLES,
+        operation_id="loan_repayment_authorization_stop",
+    )
+    def post(self, request: Request, pk: str, authorization_id: str) -> Response:
+        loan = self.loan(pk)
+        auth = self.own_authorizations(loan).filter(pk=parse_id(authorization_id)).first()
+        if auth is None:  # another person's authorisation is not the reader's to see
+            raise NotFound()
+        ser = AuthorizationStopSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        auth = servicing.repayment_authorization_stop(
+            authorization=auth,
+            actor=acting_user(request),
+            reason=ser.validated_data.get("reason", ""),
+        )
+        return Response(RepaymentAuthorizationSerializer(auth).data)

@@ -352,3 +352,30 @@ LOAN_DETAIL_EXAMPLES = [
         description="schedule 此处仅列出第1–3期与最后一期；按月还款日20日计",
     ),
 ]
+
+# --- 冲还贷: 张伟 authorises his own provident account for his loan, then stops it ---------
+
+AUTHORIZATION_STOP_REQUEST: dict[str, Any] = {"reason": "改由委托扣款银行账户还款"}
+
+AUTHORIZATION_LIST_EXAMPLES = [
+    response(
+        "authorization_list",
+        "本人的冲还贷授权",
+        description="只列本人账户的授权，含已终止的，新的在前；账号遮蔽",
+    )
+]
+
+AUTHORIZATION_GRANT_EXAMPLES = [
+    response(
+        "authorization_granted",
+        "借款人授权本人公积金账户",
+        description="夜间批处理在应还日先按可用余额从本人账户扣划，不足部分由委托扣款银行账户扣收",
+    ),
+    error("authorization_already", "本人账户已授权", 409),
+]
+
+AUTHORIZATION_STOP_EXAMPLES = [
+    *pair("authorization_stopped", "终止冲还贷授权", AUTHORIZATION_STOP_REQUEST),
+    error("authorization_stop_invalid", "原因过长", 400),
+    error("authorization_already_stopped", "授权已终止", 409),
+]

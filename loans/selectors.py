@@ -197,7 +197,7 @@ def _versions(loan: Loan) -> list[ScheduleVersion]:
     return list(loan.schedule_versions.order_by("version"))
 
 
-def _schedule_of(version: ScheduleVersion) -> list[Installment]:
+def schedule_of(version: ScheduleVersion) -> list[Installment]:
     # Installment 1 is charged by actual days from disbursement (domain.md §6),
     # whichever version (v1, a prepayment, a repricing) starts there.
     starts_loan = version.starts_at_installment == 1
@@ -248,7 +248,7 @@ def _rows(versions: list[ScheduleVersion]) -> list[ScheduleRow]:
             end = min(end, later.starts_at_installment - 1)
         if end < v.starts_at_installment:
             continue
-        for inst in _schedule_of(v)[: end - v.starts_at_installment + 1]:
+        for inst in schedule_of(v)[: end - v.starts_at_installment + 1]:
             rows.append(
                 ScheduleRow(
                     number=v.starts_at_installment + inst.number - 1,
@@ -274,14 +274,32 @@ def loan_schedule(*, loan: Loan) -> list[ScheduleRow]:
 
 def loan_installment(*, loan: Loan, number: int) -> ScheduleRow | None:
     """Installment ``number`` (contract numbering) under the version in force for it."""
-    versions = [v for v in _versions(loan) if v.starts_at_installment <= number]
-    if not versions:
+    return installment_of(versions=_versions(loan), number=number)
+
+
+def installment_of(
+    *,
+    versions: list[ScheduleVersion],
+    number: int,
+    built: dict[int, list[Installment]] | None = None,
+) -> ScheduleRow | None:
+    """Installment ``number`` from a loan's versions (oldest first): the last one starting
+    at or before it is in force. ``built`` keeps each version's schedule for a caller
+    reading many installments (the night's collection, per chunk)."""
+    in_force = [v for v in versions if v.starts_at_installment <= number]
+    if not in_force:
         return None
-    v = versions[-1]
+    v = in_force[-1]
     offset = number - v.starts_at_installment
     if offset >= v.months:
         return None
-    inst = _schedule_of(v)[offset]
+    if built is None:
+        schedule = schedule_of(v)
+    else:
+        if v.pk not in built:
+            built[v.pk] = schedule_of(v)
+        schedule = built[v.pk]
+    inst = schedule[offset]
     return ScheduleRow(
         number=number,
         due_date=inst.due_date,

@@ -19,16 +19,19 @@ from gjj.fields import (
 )
 from gjj.masking import mask_bank_account, mask_text
 from gjj.selectors import today_local
-from loans import selectors
+from loans import selectors, servicing
 from loans.models import (
     ApplicationKind,
     ApplicationStatus,
     ApplicationStatusChange,
+    AuthorizationHolder,
     GuaranteeType,
     Loan,
     LoanApplication,
     LoanStatus,
     Repayment,
+    RepaymentAuthorization,
+    RiskClass,
     ScheduleVersion,
     SzgMode,
 )
@@ -412,12 +415,99 @@ class RepaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OverdueSerializer(serializers.Serializer):
+    installments = serializers.IntegerField(help_text="逾期期数")
+    principal = _money(help_text="逾期本金（元）")
+    interest = _money(help_text="逾期利息（元）")
+    penalty = _money(help_text="已计未还的罚息（元），计至 serviced_through")
+    days = serializers.IntegerField(help_text="最早一期逾期的天数；无逾期为0")
+
+
+# 冲还贷 authorisations are made on the web (api) or at the counter with a paper form.
+CHANNEL_HELP = "办理渠道：api 网上办理；counter 柜面办理"
+
+
+class ProvidentSourceSerializer(serializers.Serializer):
+    """One provident account of a loan's 冲还贷, as the loan's servicing state lists it."""
+
+    id = serializers.IntegerField(help_text="授权编号")
+    holder = _choice(AuthorizationHolder.choices)
+    holder_display = serializers.CharField(source="holder_label")
+    depositor_name = serializers.CharField(help_text="授权人")
+    account_number = serializers.CharField(
+        source="account_number_masked", help_text="公积金个人账号（仅显示前四位和后四位）"
+    )
+    granted_on = serializers.DateField(help_text="授权日期")
+    channel = serializers.CharField(help_text=CHANNEL_HELP)
+    stopped_on = serializers.DateField(allow_null=True, help_text="终止日期；有效授权为 null")
+    active = serializers.BooleanField(help_text="授权是否有效")
+
+
+class ProvidentRepaymentSerializer(serializers.Serializer):
+    active = serializers.BooleanField(help_text="是否有有效的冲还贷授权（夜间先从公积金账户扣划）")
+    sources = ProvidentSourceSerializer(
+        many=True, help_text="各公积金账户的授权，每个账户只列最近一次（借款人在前）"
+    )
+
+
+class BankDebitSerializer(serializers.Serializer):
+    bank_name = serializers.CharField(help_text="开户银行")
+    account_number = serializers.CharField(
+        source="account_number_masked", help_text="银行账号（仅显示前四位和后四位）"
+    )
+    account_name = serializers.CharField(help_text="户名")
+
+
+class RepaymentAuthorizationSerializer(serializers.ModelSerializer):
+    """One 冲还贷 authorisation of the reader's own provident account, with its state."""
+
+    holder = _choice(AuthorizationHolder.choices, read_only=True)
+    holder_display = serializers.CharField(source="get_holder_display")
+    depositor_name = serializers.CharField(source="depositor.name", help_text="授权人")
+    account_number = MaskedAccountField(
+        source="account.account_number", help_text="公积金个人账号（仅显示前四位和后四位）"
+    )
+    channel = serializers.CharField(help_text=CHANNEL_HELP)
+    active = serializers.BooleanField(source="is_active", help_text="授权是否有效")
+
+    class Meta:
+        model = RepaymentAuthorization
+        fields = [
+            "id",
+            "loan_id",
+            "holder",
+            "holder_display",
+            "depositor_name",
+            "account_number",
+            "priority",
+            "granted_on",
+            "granted_at",
+            "channel",
+            "active",
+            "stopped_on",
+            "stopped_at",
+            "stop_reason",
+        ]
+        read_only_fields = fields
+
+
+class AuthorizationStopSerializer(serializers.Serializer):
+    reason = _text(300, help_text="终止原因（选填）")
+
+
 class LoanDetailSerializer(LoanSerializer):
     schedule = serializers.SerializerMethodField()
     next_installment = serializers.SerializerMethodField()
     rate_history = serializers.SerializerMethodField()
     schedule_versions = ScheduleVersionSerializer(many=True, read_only=True)
     repayments = RepaymentSerializer(many=True, read_only=True)
+    overdue = serializers.SerializerMethodField()
+    risk_class = serializers.SerializerMethodField()
+    risk_class_display = serializers.SerializerMethodField()
+    penalty_paid = serializers.SerializerMethodField()
+    serviced_through = serializers.SerializerMethodField()
+    provident_repayment = serializers.SerializerMethodField()
+    bank_debit = serializers.SerializerMethodField()
 
     class Meta(LoanSerializer.Meta):
         fields = [
@@ -431,6 +521,13 @@ class LoanDetailSerializer(LoanSerializer):
             "schedule_versions",
             "repayments",
             "schedule",
+            "overdue",
+            "risk_class",
+            "risk_class_display",
+            "penalty_paid",
+            "serviced_through",
+            "provident_repayment",
+            "bank_debit",
         ]
         read_only_fields = fields
 
@@ -452,3 +549,49 @@ class LoanDetailSerializer(LoanSerializer):
     def get_rate_history(self, obj: Loan) -> list[dict[str, Any]]:
         rows = selectors.loan_rate_history(loan=obj)
         return RateHistorySerializer(rows, many=True).data  # type: ignore[return-value]  # as above
+
+    # --- the servicing state (loans.servicing), read once per loan ------------------
+
+    def _servicing(self, obj: Loan) -> dict[str, Any]:
+        cache: dict[int, dict[str, Any]] = self.context.setdefault("servicing", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = servicing.loan_servicing_summary(loan=obj)
+        return cache[obj.pk]
+
+    @extend_schema_field(OverdueSerializer)
+    def get_overdue(self, obj: Loan) -> dict[str, Any]:
+        return OverdueSerializer(self._servicing(obj)["overdue"]).data
+
+    @extend_schema_field(_choice(RiskClass.choices, read_only=True))
+    def get_risk_class(self, obj: Loan) -> str:
+        return str(self._servicing(obj)["overdue"]["risk_class"])
+
+    @extend_schema_field(serializers.CharField(help_text="风险分类（JGJ/T 320 贷款风险分类）"))
+    def get_risk_class_display(self, obj: Loan) -> str:
+        return str(self._servicing(obj)["overdue"]["risk_class_label"])
+
+    @extend_schema_field(_money(help_text="已还罚息（元）"))
+    def get_penalty_paid(self, obj: Loan) -> str:
+        return str(_money().to_representation(self._servicing(obj)["penalty_paid"]))
+
+    @extend_schema_field(
+        serializers.DateField(allow_null=True, help_text="夜间批处理已处理至的业务日期")
+    )
+    def get_serviced_through(self, obj: Loan) -> str | None:
+        on = self._servicing(obj)["serviced_through"]
+        return None if on is None else on.isoformat()
+
+    @extend_schema_field(ProvidentRepaymentSerializer)
+    def get_provident_repayment(self, obj: Loan) -> dict[str, Any]:
+        state = self._servicing(obj)["provident_repayment"]
+        # Per account, its latest authorisation (the history is newest first).
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in state["authorizations"]:
+            latest.setdefault((row["holder"], row["account_number_masked"]), row)
+        sources = sorted(latest.values(), key=lambda r: r["holder"] != "borrower")
+        return ProvidentRepaymentSerializer({"active": state["active"], "sources": sources}).data
+
+    @extend_schema_field(BankDebitSerializer(allow_null=True))
+    def get_bank_debit(self, obj: Loan) -> dict[str, Any] | None:
+        bank = self._servicing(obj)["bank_debit"]
+        return None if bank is None else BankDebitSerializer(bank).data

@@ -10,9 +10,9 @@ import dataclasses
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 from enum import Enum, StrEnum
 from typing import Any, Final
@@ -43,7 +43,11 @@ from loans.models import (
     ApplicationKind,
     ApplicationStatus,
     ApplicationStatusChange,
+    CollectionAllocation,
+    CollectionChannel,
     GuaranteeType,
+    InstallmentCollection,
+    InstallmentStatus,
     Loan,
     LoanApplication,
     LoanStatus,
@@ -58,6 +62,7 @@ from loans.models import (
     SzgMode,
 )
 from loans.schedules import add_months, first_payment, level_payment
+from loans.selectors import ScheduleRow
 
 CENTER_NAME = "阳泉市住房公积金管理中心"
 
@@ -1076,6 +1081,346 @@ def _settle(loan: Loan, *, on: date, actor: Actor) -> Loan:
     return loan
 
 
+# --- the allocation rule and an installment's collection state ------------------------------
+
+ALLOCATION_PARTS: Final = frozenset({"penalty", "interest", "principal"})
+
+
+@dataclass(frozen=True)
+class Split:
+    """Money owed or paid, by part."""
+
+    penalty: Decimal = Decimal("0.00")
+    interest: Decimal = Decimal("0.00")
+    principal: Decimal = Decimal("0.00")
+
+    @property
+    def total(self) -> Decimal:
+        return self.penalty + self.interest + self.principal
+
+
+def allocation_order(*, on: date) -> tuple[str, ...]:
+    """The order payments fill the parts in, from ``Key.REPAYMENT_ALLOCATION_ORDER``."""
+    value = policy_in_force(on=on).value(Key.REPAYMENT_ALLOCATION_ORDER)
+    if value is None:
+        raise BusinessError("policy_not_in_force", "还款冲抵顺序未设置")
+    order = tuple(str(part) for part in value)
+    if sorted(order) != sorted(ALLOCATION_PARTS):
+        raise BusinessError("invalid_policy", f"还款冲抵顺序须为罚息、利息、本金的排列：{order}")
+    return order
+
+
+def allocate(*, amount: Decimal, owed: Split, order: tuple[str, ...]) -> Split:
+    """The one allocation rule (domain.md §9): each part in ``order`` is filled before the next.
+
+    Never more than ``owed`` in total: the caller takes no more money than is owed.
+    """
+    if amount < 0 or amount > owed.total:
+        raise BusinessError(
+            "amount_exceeds_due", f"还款金额{_fmt(amount)}超过应还{_fmt(owed.total)}"
+        )
+    left = amount
+    parts: dict[str, Decimal] = {}
+    for part in order:
+        take = min(left, getattr(owed, part))
+        parts[part] = take
+        left -= take
+    return Split(**parts)
+
+
+def penalty_rate_of(*, annual_rate_percent: Decimal, policy: PolicySnapshot) -> Decimal:
+    """Contract rate of the installment's schedule version × ``Key.PENALTY_RATE_MULTIPLIER``."""
+    multiplier = policy.value(Key.PENALTY_RATE_MULTIPLIER)
+    if multiplier is None:
+        raise BusinessError("policy_not_in_force", "逾期罚息利率上浮比例未设置")
+    return annual_rate_percent * Decimal(multiplier)
+
+
+def installment_penalty_rate(*, loan: Loan, row: ScheduleRow, policy: PolicySnapshot) -> Decimal:
+    rate = (
+        ScheduleVersion.objects.filter(loan=loan, version=row.version)
+        .values_list("annual_rate_percent", flat=True)
+        .get()
+    )
+    return penalty_rate_of(annual_rate_percent=rate, policy=policy)
+
+
+def installment_new(
+    *,
+    loan: Loan,
+    row: ScheduleRow,
+    annual_rate_percent: Decimal,
+    policy: PolicySnapshot | None = None,
+) -> InstallmentCollection:
+    """The (unsaved) collection state of an installment that has fallen due.
+
+    Grace days and the penalty multiplier are the rows in force on the due date
+    (``policy``, when the caller has it already); ``annual_rate_percent`` is the
+    rate of the schedule version ``row`` comes from.
+    """
+    if policy is None:
+        policy = policy_in_force(on=row.due_date)
+    grace = policy.value(Key.SERVICING_GRACE_DAYS)
+    if grace is None:
+        raise BusinessError("policy_not_in_force", "逾期宽限期未设置")
+    return InstallmentCollection(
+        loan=loan,
+        installment_number=row.number,
+        due_date=row.due_date,
+        principal_due=row.principal,
+        interest_due=row.interest,
+        penalty_rate_percent=penalty_rate_of(
+            annual_rate_percent=annual_rate_percent, policy=policy
+        ),
+        penalty_through=row.due_date + timedelta(days=int(grace)),
+    )
+
+
+def installment_open(*, loan: Loan, row: ScheduleRow) -> InstallmentCollection:
+    """The collection state of an installment that has fallen due (created once)."""
+    found = InstallmentCollection.objects.filter(loan=loan, installment_number=row.number).first()
+    if found is not None:
+        return found
+    rate = (
+        ScheduleVersion.objects.filter(loan=loan, version=row.version)
+        .values_list("annual_rate_percent", flat=True)
+        .get()
+    )
+    installment = installment_new(loan=loan, row=row, annual_rate_percent=rate)
+    installment.save()
+    return installment
+
+
+def installment_owed(installment: InstallmentCollection) -> Split:
+    return Split(
+        penalty=installment.penalty_accrued - installment.penalty_paid,
+        interest=installment.interest_due - installment.interest_paid,
+        principal=installment.principal_due - installment.principal_paid,
+    )
+
+
+_REPAYMENT_SOURCE: Final = {
+    CollectionChannel.PROVIDENT: RepaymentSource.PROVIDENT,
+    CollectionChannel.BANK_DEBIT: RepaymentSource.BANK_DEBIT,
+    CollectionChannel.COUNTER: RepaymentSource.COUNTER,
+    CollectionChannel.BANK_IMPORT: RepaymentSource.BANK_IMPORT,
+}
+
+
+# bulk_update writes one CASE per column, which the database scans per row: statements of
+# a few hundred rows keep it linear (one statement of 5,000 rows took seconds).
+_BULK_UPDATE_ROWS: Final = 250
+
+
+@dataclass(frozen=True)
+class InstallmentPayment:
+    """One amount onto one open installment of a locked loan (``installments_pay``)."""
+
+    loan: Loan
+    installment: InstallmentCollection
+    amount: Decimal
+    channel: CollectionChannel
+    reference: str = ""
+    account_entry_id: int | None = None
+    deduction_line_id: int | None = None
+
+
+def _scheduled_due_date(loan: Loan, number: int) -> date | None:
+    row = selectors.loan_installment(loan=loan, number=number)
+    return row.due_date if row is not None else None
+
+
+def installment_pay(
+    loan: Loan,
+    installment: InstallmentCollection,
+    *,
+    amount: Decimal,
+    paid_on: date,
+    channel: CollectionChannel,
+    actor: Actor,
+    order: tuple[str, ...],
+    reference: str = "",
+    account_entry_id: int | None = None,
+    deduction_line_id: int | None = None,
+    batch_run_id: int | None = None,
+    import_batch: RepaymentImport | None = None,
+) -> CollectionAllocation:
+    """Put ``amount`` on one open installment of a locked loan: ``installments_pay`` of one."""
+    payment = InstallmentPayment(
+        loan=loan,
+        installment=installment,
+        amount=amount,
+        channel=channel,
+        reference=reference,
+        account_entry_id=account_entry_id,
+        deduction_line_id=deduction_line_id,
+    )
+    [allocation] = installments_pay(
+        payments=[payment],
+        paid_on=paid_on,
+        actor=actor,
+        order=order,
+        batch_run_id=batch_run_id,
+        import_batch=import_batch,
+    )
+    return allocation
+
+
+def installments_pay(
+    *,
+    payments: Sequence[InstallmentPayment],
+    paid_on: date,
+    actor: Actor,
+    order: tuple[str, ...],
+    batch_run_id: int | None = None,
+    import_batch: RepaymentImport | None = None,
+    due_date_of: Callable[[Loan, int], date | None] = _scheduled_due_date,
+) -> list[CollectionAllocation]:
+    """The one payment path: each amount split by ``allocate``, in the order given.
+
+    Installments are paid oldest first: one paid in full (penalty included) gets its
+    ``Repayment`` and its loan moves to the next. Several payments may fall on one
+    installment (the same object): each sees what the ones before it left owing.
+    Written set-based: the allocations, installments, repayments and loans in one
+    statement each. ``due_date_of(loan, number)`` gives a scheduled due date (the
+    nightly batch passes one reading the versions it has already fetched).
+    """
+    now = timezone.now()
+    user = actor if actor is not None and actor.pk else None
+    allocations: list[CollectionAllocation] = []
+    touched: dict[int, InstallmentCollection] = {}
+    completed: list[tuple[InstallmentPayment, InstallmentCollection]] = []
+    for p in payments:
+        inst = p.installment
+        if inst.status != InstallmentStatus.OPEN:
+            raise TransitionError(
+                "already_paid",
+                f"贷款{p.loan.contract_number}第{inst.installment_number}期已还款",
+            )
+        split = allocate(amount=p.amount, owed=installment_owed(inst), order=order)
+        allocations.append(
+            CollectionAllocation(
+                installment=inst,
+                loan=p.loan,
+                channel=p.channel,
+                paid_on=paid_on,
+                amount=p.amount,
+                penalty=split.penalty,
+                interest=split.interest,
+                principal=split.principal,
+                account_entry_id=p.account_entry_id,
+                deduction_line_id=p.deduction_line_id,
+                reference=p.reference,
+                batch_run_id=batch_run_id,
+                created_by=user,
+            )
+        )
+        inst.penalty_paid += split.penalty
+        inst.interest_paid += split.interest
+        inst.principal_paid += split.principal
+        inst.updated_at = now
+        if installment_owed(inst).total == 0:
+            inst.status = InstallmentStatus.PAID
+            inst.paid_on = paid_on
+            completed.append((p, inst))
+        touched[id(inst)] = inst
+    CollectionAllocation.objects.bulk_create(allocations)
+    InstallmentCollection.objects.bulk_update(
+        list(touched.values()),
+        ["penalty_paid", "interest_paid", "principal_paid", "status", "paid_on", "updated_at"],
+        batch_size=_BULK_UPDATE_ROWS,
+    )
+    if completed:
+        _repayments_write(
+            completed,
+            paid_on=paid_on,
+            actor=actor,
+            import_batch=import_batch,
+            due_date_of=due_date_of,
+            now=now,
+        )
+    return allocations
+
+
+def _repayments_write(
+    completed: list[tuple[InstallmentPayment, InstallmentCollection]],
+    *,
+    paid_on: date,
+    actor: Actor,
+    import_batch: RepaymentImport | None,
+    due_date_of: Callable[[Loan, int], date | None],
+    now: datetime,
+) -> None:
+    """Installments paid in full: their ``Repayment`` rows, and each loan moves on."""
+    user = actor if actor is not None and actor.pk else None
+    repayments: list[Repayment] = []
+    audits: list[tuple[Loan, Decimal, Repayment, InstallmentCollection, str, str]] = []
+    loans: dict[int, Loan] = {}
+    for p, inst in completed:
+        loan = p.loan
+        number = inst.installment_number
+        if number != loan.next_installment_number:
+            raise ValueError(f"贷款{loan.contract_number}第{number}期之前尚有未还期次")
+        source: str = _REPAYMENT_SOURCE[p.channel]
+        bank_reference = p.reference if p.channel != CollectionChannel.PROVIDENT else ""
+        repayment = Repayment(
+            loan=loan,
+            installment_number=number,
+            due_date=inst.due_date,
+            amount=inst.principal_due + inst.interest_due,
+            principal=inst.principal_due,
+            interest=inst.interest_due,
+            paid_on=paid_on,
+            source=source,
+            bank_reference=bank_reference,
+            import_batch=import_batch,
+            created_by=user,
+        )
+        repayments.append(repayment)
+        old_outstanding = loan.outstanding_principal
+        loan.outstanding_principal -= inst.principal_due
+        loan.next_installment_number += 1
+        loan.next_due_date = due_date_of(loan, loan.next_installment_number)
+        loan.updated_at = now
+        loans[loan.pk] = loan
+        audits.append((loan, old_outstanding, repayment, inst, source, bank_reference))
+    try:
+        with transaction.atomic():
+            Repayment.objects.bulk_create(repayments)
+    except IntegrityError as exc:
+        refs = ", ".join(r.bank_reference for r in repayments if r.bank_reference)
+        raise BusinessError("duplicate_reference", f"银行流水号{refs}已入账") from exc
+    Loan.objects.bulk_update(
+        list(loans.values()),
+        ["outstanding_principal", "next_installment_number", "next_due_date", "updated_at"],
+        batch_size=_BULK_UPDATE_ROWS,
+    )
+    for loan, old_outstanding, repayment, inst, source, bank_reference in audits:
+        audit_record(
+            actor=actor,
+            actor_label=None if actor is not None else f"batch:{source}",
+            action=AuditAction.LOAN_REPAID,
+            obj=loan,
+            old={
+                "outstanding_principal": old_outstanding,
+                "next_installment_number": repayment.installment_number,
+            },
+            new={
+                "installment": repayment.installment_number,
+                "amount": repayment.amount,
+                "principal": repayment.principal,
+                "interest": repayment.interest,
+                "penalty": inst.penalty_paid,
+                "outstanding_principal": old_outstanding - repayment.principal,
+                "next_installment_number": repayment.installment_number + 1,
+            },
+            reason=f"{RepaymentSource(source).label} {bank_reference}".strip(),
+        )
+    for loan in loans.values():
+        if loan.outstanding_principal == 0:
+            _settle(loan, on=paid_on, actor=actor)
+
+
 def _post_repayment(
     loan: Loan,
     *,
@@ -1087,7 +1432,12 @@ def _post_repayment(
     bank_reference: str,
     import_batch: RepaymentImport | None = None,
 ) -> Repayment:
-    """Post one installment on a locked loan (shared by the counter and the bank file)."""
+    """Post one installment on a locked loan (shared by the counter and the bank file).
+
+    The amount due is the installment's interest and principal still owed plus the
+    penalty the nights have accrued on it (``loans.servicing``); it goes through
+    ``installment_pay`` as every other payment does.
+    """
     if loan.status != LoanStatus.ACTIVE:
         raise TransitionError("loan_not_active", f"贷款{loan.contract_number}已结清")
     if 1 <= installment_number < loan.next_installment_number:
@@ -1113,62 +1463,35 @@ def _post_repayment(
             f"第{installment_number}期应还款日为{row.due_date.isoformat()}，"
             "到期前还款请办理提前还款",
         )
-    if amount != row.payment:
+    if (
+        bank_reference
+        and Repayment.objects.filter(source=source, bank_reference=bank_reference).exists()
+    ):
+        raise BusinessError("duplicate_reference", f"银行流水号{bank_reference}已入账")
+    installment = installment_open(loan=loan, row=row)
+    due = installment_owed(installment).total
+    if amount != due:
         raise BusinessError(
             "amount_mismatch",
-            f"第{installment_number}期应还{_fmt(row.payment)}，收到{_fmt(amount)}",
+            f"第{installment_number}期应还{_fmt(due)}，收到{_fmt(amount)}",
         )
-    try:
-        with transaction.atomic():
-            repayment = Repayment.objects.create(
-                loan=loan,
-                installment_number=installment_number,
-                due_date=row.due_date,
-                amount=amount,
-                principal=row.principal,
-                interest=row.interest,
-                paid_on=paid_on,
-                source=source,
-                bank_reference=bank_reference,
-                import_batch=import_batch,
-                created_by=actor if actor is not None and actor.pk else None,
-            )
-    except IntegrityError as exc:
-        raise BusinessError("duplicate_reference", f"银行流水号{bank_reference}已入账") from exc
-    old = {
-        "outstanding_principal": loan.outstanding_principal,
-        "next_installment_number": loan.next_installment_number,
-    }
-    loan.outstanding_principal -= row.principal
-    loan.next_installment_number += 1
-    nxt = selectors.loan_installment(loan=loan, number=loan.next_installment_number)
-    loan.next_due_date = nxt.due_date if nxt is not None else None
-    loan.save(
-        update_fields=[
-            "outstanding_principal",
-            "next_installment_number",
-            "next_due_date",
-            "updated_at",
-        ]
+    channel = (
+        CollectionChannel.COUNTER
+        if source == RepaymentSource.COUNTER
+        else CollectionChannel.BANK_IMPORT
     )
-    audit_record(
+    installment_pay(
+        loan,
+        installment,
+        amount=amount,
+        paid_on=paid_on,
+        channel=channel,
         actor=actor,
-        action=AuditAction.LOAN_REPAID,
-        obj=loan,
-        old=old,
-        new={
-            "installment": installment_number,
-            "amount": amount,
-            "principal": row.principal,
-            "interest": row.interest,
-            "outstanding_principal": loan.outstanding_principal,
-            "next_installment_number": loan.next_installment_number,
-        },
-        reason=f"{RepaymentSource(source).label} {bank_reference}".strip(),
+        order=allocation_order(on=paid_on),
+        reference=bank_reference,
+        import_batch=import_batch,
     )
-    if loan.outstanding_principal == 0:
-        _settle(loan, on=paid_on, actor=actor)
-    return repayment
+    return Repayment.objects.get(loan=loan, installment_number=installment_number)
 
 
 def repayment_record(

@@ -83,7 +83,10 @@ class Row:
     def url(self, world: World) -> str:
         if self.target is None:
             return self.path
-        return self.path.replace("{pk}", str(world.target_pk(self.target)))
+        url = self.path.replace("{pk}", str(world.target_pk(self.target)))
+        if "{authorization_id}" in url:
+            url = url.replace("{authorization_id}", str(world.authorization_pk()))
+        return url
 
     def call(self, world: World, role: str) -> ClientResponse:
         api = world.client(role)
@@ -173,6 +176,7 @@ MATRIX: list[Row] = [
     # The published contract and the health check: anyone.
     Row("GET", "/api/docs/", PUBLIC, documentation=True),
     Row("GET", "/api/schema/", PUBLIC, documentation=True),
+    Row("GET", "/api/v1/", PUBLIC, documentation=True),
     Row("GET", "/api/v1/health/", PUBLIC),
     # Sign-up and log-in judge the identity in the body; the caller's token plays no part.
     Row(
@@ -304,6 +308,29 @@ MATRIX: list[Row] = [
     # Loans.
     Row("GET", f"{LOANS}/", OWN_LIST, stage="disbursed"),
     Row("GET", f"{LOANS}/{{pk}}/", OWN_RECORD, target="loan", stage="disbursed"),
+    Row(
+        "GET",
+        f"{LOANS}/{{pk}}/repayment-authorizations/",
+        OWN_RECORD,
+        target="loan",
+        stage="disbursed",
+    ),
+    Row(
+        "POST",
+        f"{LOANS}/{{pk}}/repayment-authorizations/",
+        (401, 201, 404, 403, 403, 403),
+        scenario="本人账户授权冲还贷",
+        target="loan",
+        stage="disbursed",
+    ),
+    Row(
+        "POST",
+        f"{LOANS}/{{pk}}/repayment-authorizations/{{authorization_id}}/stop/",
+        OWN_RECORD,
+        target="loan",
+        stage="authorized",
+        body=_const({}),
+    ),
     # Withdrawals: one's own applications, and consents asked of oneself.
     Row("GET", f"{WD}/applications/", OWN_LIST),
     Row("POST", f"{WD}/applications/", OWN_CREATE, body=_const(RENTAL)),

@@ -85,6 +85,11 @@ def _consent_number(world: World, body: dict[str, Any]) -> str:
     return _number(world.consent.application.number)
 
 
+def _loan_contract(world: World, body: dict[str, Any]) -> str:
+    assert world.loan is not None
+    return world.loan.contract_number
+
+
 def _loan_step(action: AuditAction) -> Audited:
     return Audited(action, "loans.loanapplication", _loan_app, _loan_number)
 
@@ -133,6 +138,19 @@ AUDITED: dict[tuple[str, str], Audited] = {
         _created,
         lambda world, body: PfLoanRecord.objects.get(pk=body["id"]).holder_name,
         creates=True,
+    ),
+    ("POST", "/api/v1/loans/{pk}/repayment-authorizations/"): Audited(
+        AuditAction.REPAYMENT_AUTHORIZATION_GRANTED,
+        "loans.repaymentauthorization",
+        _created,
+        _loan_contract,
+        creates=True,
+    ),
+    ("POST", "/api/v1/loans/{pk}/repayment-authorizations/{authorization_id}/stop/"): Audited(
+        AuditAction.REPAYMENT_AUTHORIZATION_STOPPED,
+        "loans.repaymentauthorization",
+        lambda world, body: str(world.authorization_pk()),
+        _loan_contract,
     ),
     ("POST", f"{WD}/applications/"): Audited(
         "withdrawal.created",

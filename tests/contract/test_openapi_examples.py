@@ -64,6 +64,12 @@ EXPECTED_ERRORS: dict[Operation, set[str]] = {
     },
     ("get", "/api/v1/loans/"): AUTHENTICATED_LIST,
     ("get", "/api/v1/loans/{id}/"): AUTHENTICATED_READ,
+    ("get", "/api/v1/loans/{id}/repayment-authorizations/"): AUTHENTICATED_LIST,
+    ("post", "/api/v1/loans/{id}/repayment-authorizations/"): AUTHENTICATED_CHANGE,
+    (
+        "post",
+        "/api/v1/loans/{id}/repayment-authorizations/{authorization_id}/stop/",
+    ): AUTHENTICATED_CHANGE,
     ("get", f"{WITHDRAWALS}/applications/"): AUTHENTICATED_LIST,
     ("post", f"{WITHDRAWALS}/applications/"): AUTHENTICATED_CREATE,
     ("get", f"{WITHDRAWALS}/applications/{{id}}/"): AUTHENTICATED_READ,

@@ -37,6 +37,7 @@ from gjj import services as gjj_services
 from gjj.domain import Role
 from gjj.models import Depositor, FamilyMember
 from gjj.selectors import today_local
+from loans import servicing
 from loans.models import Loan, LoanApplication
 from tests import factories
 from withdrawals import services as withdrawal_services
@@ -125,6 +126,13 @@ class World:
             token, _ = Token.objects.get_or_create(user=user)
             api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return api
+
+    def authorization_pk(self) -> int:
+        """The owner's 冲还贷 authorisation on the loan (stage ``authorized``)."""
+        assert self.loan is not None, "本场景没有贷款"
+        found = self.loan.repayment_authorizations.order_by("pk").first()
+        assert found is not None, "本场景没有冲还贷授权"
+        return found.pk
 
     def target_pk(self, target: str) -> int:
         obj = {
@@ -242,6 +250,9 @@ def _person(
 def _loan_to(stage: str, owner: Depositor, world: World) -> None:
     if stage == "none":
         return
+    # "authorized": the loan disbursed, and its borrower has authorised 冲还贷.
+    authorized = stage == "authorized"
+    stage = "disbursed" if authorized else stage
     fields = {k: v for k, v in LOAN_BODY.items() if k != "kind"}
     fields["house_price"] = Decimal(fields["house_price"])
     fields["requested_amount"] = Decimal(fields["requested_amount"])
@@ -256,6 +267,11 @@ def _loan_to(stage: str, owner: Depositor, world: World) -> None:
     app.refresh_from_db()
     world.loan_application = app
     world.loan = result if isinstance(result, Loan) else None
+    if authorized:
+        assert world.loan is not None
+        servicing.repayment_authorization_grant(
+            loan=world.loan, account=owner.account, actor=owner.user
+        )
 
 
 def build_world(stage: str = "draft") -> World:

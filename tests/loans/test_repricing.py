@@ -214,9 +214,10 @@ def test_reference_date_by_rule(rule, day, ref):
     assert repricing.reference_date(rule=rule, business_date=day) == ref
 
 
-def test_beat_runs_the_job_at_one_in_the_morning(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["nightly-repricing"]
-    assert entry["task"] == "loans.tasks.reprice_nightly"
+def test_beat_runs_the_night_at_one_in_the_morning(settings):
+    # repricing is the first step of the night's chain (then collection, then overdue)
+    entry = settings.CELERY_BEAT_SCHEDULE["nightly-servicing"]
+    assert entry["task"] == "loans.tasks.servicing_nightly"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({1}, {0})
     assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
 
