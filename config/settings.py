@@ -288,7 +288,11 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(
             os.environ.get("CELERY_VISIBILITY_TIMEOUT", REPRICE_CHUNK_TIME_LIMIT + 60)
-        )
+        ),
+        # How often a worker looks for such messages: kombu's defaults (every 10 s, a
+        # real scan every 10th time) unless set, e.g. by the worker-kill tests.
+        "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", 10)),
+        "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", 10)),
     }
 
 LOGGING = {
