@@ -548,7 +548,8 @@ class DayOfWork:
             self.draft(new["overdue"], contract_date=contract), {"submit": late, "accept": late}
         )
         self.walk(self.draft(new["accepted"], contract_date=contract), {"submit": t, "accept": t})
-        near = _accepted_on(t, self._loan_due, lambda due: t <= due <= t + timedelta(days=3))
+        soon = t + timedelta(days=loan_selectors.NEAR_DEADLINE_DAYS)  # the start page's window
+        near = _accepted_on(t, self._loan_due, lambda due: t <= due <= soon)
         self.walk(
             self.draft(new["near"], contract_date=contract),
             {"submit": near, "accept": near, "review": min(near + timedelta(days=2), t)},
